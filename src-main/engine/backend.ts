@@ -1,0 +1,112 @@
+/**
+ * Picks the fastest tfjs backend that loads here: native TensorFlow (tfjs-node), then
+ * WebAssembly, then plain JavaScript. Always reports which one runs and why.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { StudioError } from '../shared/errors';
+import type { BackendInfo } from '../shared/contract';
+
+export type BackendName = BackendInfo['name'];
+const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+const require = createRequire(import.meta.url);
+
+let active: BackendInfo | undefined;
+const accelerations: string[] = [];
+
+/** Registers a speed-up the engine installed on the active backend, so the UI can show it. */
+export function noteAcceleration(description: string): void {
+  accelerations.push(description);
+  if (active) active.accelerations = [...accelerations];
+}
+
+/** The .wasm files live next to the package's main file; inside an Electron asar they are unpacked. */
+export function wasmDirectory(): string {
+  const main = require.resolve('@tensorflow/tfjs-backend-wasm');
+  return path.dirname(main).replace(/app\.asar([\\/])/, 'app.asar.unpacked$1') + path.sep;
+}
+
+/** A variable specifier: tfjs-node is optional, so neither tsc nor the bundler may require it. */
+const NATIVE_PACKAGE = '@tensorflow/tfjs-node';
+
+async function loadNative(): Promise<void> {
+  try {
+    await import(NATIVE_PACKAGE);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const missing = /Cannot find (module|package)/.test(detail);
+    throw new StudioError(
+      'BACKEND_UNAVAILABLE',
+      missing
+        ? 'Native TensorFlow (@tensorflow/tfjs-node) is not installed; install it on a machine that can download libtensorflow for native speed.'
+        : `Native TensorFlow (@tensorflow/tfjs-node) failed to load: ${detail}.`,
+    );
+  }
+  if (!(await tf.setBackend('tensorflow'))) {
+    throw new StudioError('BACKEND_UNAVAILABLE', 'Native TensorFlow loaded but its backend failed to initialise.');
+  }
+}
+
+async function loadWasm(): Promise<void> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  wasm.setWasmPaths(wasmDirectory());
+  if (!(await tf.setBackend('wasm'))) {
+    throw new StudioError(
+      'BACKEND_UNAVAILABLE',
+      `The WebAssembly backend failed to initialise from ${wasmDirectory()}.`,
+    );
+  }
+}
+
+async function loadCpu(): Promise<void> {
+  if (!(await tf.setBackend('cpu'))) {
+    throw new StudioError('BACKEND_UNAVAILABLE', 'The JavaScript CPU backend failed to initialise.');
+  }
+}
+
+const LOADERS: Record<BackendName, () => Promise<void>> = { tensorflow: loadNative, wasm: loadWasm, cpu: loadCpu };
+
+function parseForced(value: string | undefined): BackendName | undefined {
+  if (value === undefined || value === '') return undefined;
+  if ((ORDER as string[]).includes(value)) return value as BackendName;
+  throw new StudioError(
+    'BACKEND_UNAVAILABLE',
+    `MNIST_STUDIO_BACKEND="${value}" is not a backend; use tensorflow, wasm or cpu.`,
+  );
+}
+
+/**
+ * Initialises tfjs once per process. `MNIST_STUDIO_BACKEND` (or `forced`) pins one backend and
+ * fails loudly when that one cannot load; otherwise the first that loads wins.
+ */
+export async function initBackend(forced = process.env.MNIST_STUDIO_BACKEND): Promise<BackendInfo> {
+  if (active) return active;
+  const pinned = parseForced(forced);
+  const reasons: string[] = [];
+  for (const name of pinned ? [pinned] : ORDER) {
+    try {
+      await LOADERS[name]();
+      active = {
+        name,
+        native: name === 'tensorflow',
+        tfjsVersion: tf.version.tfjs,
+        reason: name === 'tensorflow' ? undefined : (reasons[0] ?? `Chosen with MNIST_STUDIO_BACKEND=${name}.`),
+        accelerations: [...accelerations],
+      };
+      if (reasons.length > 1) active.reason = reasons.join(' ');
+      return active;
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      if (pinned) {
+        throw new StudioError('BACKEND_UNAVAILABLE', `The forced backend "${name}" cannot load: ${message}`);
+      }
+      reasons.push(message);
+    }
+  }
+  throw new StudioError('BACKEND_UNAVAILABLE', `No tfjs backend could load: ${reasons.join(' ')}`);
+}
+
+export function backendInfo(): BackendInfo | undefined {
+  return active;
+}

@@ -1,0 +1,210 @@
+/**
+ * Step 5 of the Keras example: `model.fit(x, y, epochs, batch_size)`, as a loop the app can
+ * watch (throttled batch metrics, epoch metrics with Keras' names) and stop at any batch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BatchMetrics, EpochMetrics, TrainResult } from '../shared/contract';
+import { StudioError } from '../shared/errors';
+import type { ModelSpec, TrainSettings } from '../shared/spec';
+import { inputShapeFor } from '../shared/spec';
+import { Batcher } from './dataset';
+import type { LabelledImages } from './idx';
+
+export interface TrainCallbacks {
+  onBegin?(info: { epochs: number; batches: number; trainSamples: number; validationSamples: number }): void;
+  onBatch?(metrics: BatchMetrics): void;
+  onEpoch?(metrics: EpochMetrics): void;
+  /** Minimum milliseconds between onBatch calls (the last batch of an epoch always reports). */
+  batchIntervalMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Deterministic PRNG so that a seed reproduces the shuffle order. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffleInPlace(values: Int32Array, random: () => number): void {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const swap = values[i];
+    values[i] = values[j];
+    values[j] = swap;
+  }
+}
+
+/** Keras' validation_split: the last fraction of the (limited) training data, taken before shuffling. */
+export function splitIndices(total: number, settings: TrainSettings): { train: Int32Array; validation: Int32Array } {
+  const used = Math.min(total, settings.trainLimit ?? total);
+  const validationCount = Math.floor(used * settings.validationSplit);
+  const trainCount = used - validationCount;
+  if (trainCount < 1)
+    throw new StudioError(
+      'INVALID_SETTINGS',
+      'No training images are left after the validation split; lower the split or raise the limit.',
+    );
+  const all = Int32Array.from({ length: used }, (_, i) => i);
+  return { train: all.slice(0, trainCount), validation: all.slice(trainCount) };
+}
+
+function categoricalLoss(ys: tf.Tensor, predictions: tf.Tensor): tf.Scalar {
+  return tf.metrics.categoricalCrossentropy(ys, predictions).mean() as tf.Scalar;
+}
+
+function correctCount(ys: tf.Tensor, predictions: tf.Tensor): tf.Scalar {
+  return tf.equal(tf.argMax(ys, -1), tf.argMax(predictions, -1)).sum() as tf.Scalar;
+}
+
+/** Mean loss and accuracy over `indices`, in large batches, without gradients. */
+export function measure(
+  model: tf.LayersModel,
+  set: LabelledImages,
+  indices: ArrayLike<number>,
+  inputShape: number[],
+  batchSize = 1000,
+): { loss: number; acc: number } {
+  const batcher = new Batcher(set, inputShape);
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < indices.length; start += batchSize) {
+    const end = Math.min(indices.length, start + batchSize);
+    const [batchLoss, batchCorrect] = tf.tidy(() => {
+      const { xs, ys } = batcher.batch(indices, start, end);
+      const predictions = model.predict(xs) as tf.Tensor;
+      return [categoricalLoss(ys, predictions).mul(end - start), correctCount(ys, predictions)];
+    });
+    lossSum += (batchLoss.dataSync() as Float32Array)[0];
+    correct += (batchCorrect.dataSync() as Int32Array | Float32Array)[0];
+    tf.dispose([batchLoss, batchCorrect]);
+  }
+  return { loss: lossSum / indices.length, acc: correct / indices.length };
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Trains `model` in place. Stopping (signal) ends after the current batch and keeps what was
+ * learnt; a NaN or infinite loss ends with TRAIN_DIVERGED naming the epoch and batch.
+ */
+export async function train(
+  model: tf.LayersModel,
+  spec: ModelSpec,
+  set: LabelledImages,
+  settings: TrainSettings,
+  callbacks: TrainCallbacks = {},
+): Promise<TrainResult> {
+  const optimizer = model.optimizer;
+  const inputShape = inputShapeFor(spec);
+  const { train: trainIndices, validation } = splitIndices(set.count, settings);
+  const batches = Math.ceil(trainIndices.length / settings.batchSize);
+  const random = mulberry32(settings.seed);
+  const batcher = new Batcher(set, inputShape);
+  const interval = callbacks.batchIntervalMs ?? 100;
+  const history: EpochMetrics[] = [];
+  const totalSamples = trainIndices.length * settings.epochs;
+  callbacks.onBegin?.({
+    epochs: settings.epochs,
+    batches,
+    trainSamples: trainIndices.length,
+    validationSamples: validation.length,
+  });
+
+  const started = performance.now();
+  let samplesDone = 0;
+  let stopped = false;
+  const eta = () => {
+    const elapsed = (performance.now() - started) / 1000;
+    return samplesDone > 0 ? (elapsed / samplesDone) * (totalSamples - samplesDone) : 0;
+  };
+
+  for (let epoch = 1; epoch <= settings.epochs && !stopped; epoch++) {
+    if (settings.shuffle) shuffleInPlace(trainIndices, random);
+    const epochStarted = performance.now();
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    let lastReport = 0;
+    for (let batch = 0; batch < batches; batch++) {
+      if (callbacks.signal?.aborted) {
+        stopped = true;
+        break;
+      }
+      const start = batch * settings.batchSize;
+      const end = Math.min(trainIndices.length, start + settings.batchSize);
+      const stats = tf.tidy(() => {
+        const { xs, ys } = batcher.batch(trainIndices, start, end);
+        let batchCorrect: tf.Scalar | undefined;
+        const loss = optimizer.minimize(() => {
+          const predictions = model.apply(xs, { training: true }) as tf.Tensor;
+          batchCorrect = tf.keep(correctCount(ys, predictions));
+          return categoricalLoss(ys, predictions);
+        }, true) as tf.Scalar;
+        return tf.stack([loss, (batchCorrect as tf.Scalar).toFloat()]);
+      });
+      const [batchLoss, batchCorrect] = stats.dataSync();
+      stats.dispose();
+      if (!Number.isFinite(batchLoss)) {
+        throw new StudioError(
+          'TRAIN_DIVERGED',
+          `Training diverged at epoch ${epoch}, batch ${batch + 1}: the loss became ${batchLoss}; lower the learning rate and train again.`,
+        );
+      }
+      const size = end - start;
+      lossSum += batchLoss * size;
+      correct += batchCorrect;
+      seen += size;
+      samplesDone += size;
+      const now = performance.now();
+      if (now - lastReport >= interval || batch === batches - 1) {
+        lastReport = now;
+        callbacks.onBatch?.({
+          epoch,
+          epochs: settings.epochs,
+          batch: batch + 1,
+          batches,
+          loss: lossSum / seen,
+          acc: correct / seen,
+          samplesPerSecond: seen / ((now - epochStarted) / 1000),
+          etaSeconds: eta(),
+        });
+        await yieldToEventLoop();
+      }
+    }
+    if (seen === 0) break;
+    const seconds = (performance.now() - epochStarted) / 1000;
+    const metrics: EpochMetrics = {
+      epoch,
+      epochs: settings.epochs,
+      loss: lossSum / seen,
+      acc: correct / seen,
+      seconds,
+      samplesPerSecond: seen / seconds,
+      etaSeconds: stopped ? 0 : eta(),
+    };
+    if (validation.length > 0 && !stopped) {
+      const { loss, acc } = measure(model, set, validation, inputShape);
+      metrics.val_loss = loss;
+      metrics.val_acc = acc;
+    }
+    if (!stopped) {
+      history.push(metrics);
+      callbacks.onEpoch?.(metrics);
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    status: stopped ? 'stopped' : 'completed',
+    epochsCompleted: history.length,
+    history,
+    trainSamples: trainIndices.length,
+    seconds,
+    samplesPerSecond: samplesDone / seconds,
+  };
+}

@@ -1,0 +1,245 @@
+/**
+ * The one contract between renderer, preload, main, browser host and engine.
+ * Every message that crosses a process boundary is parsed with these schemas.
+ * Pure: imported at run time by every process, so it must stay free of Node, tfjs and DOM.
+ */
+import { z } from 'zod';
+import { ERROR_CODES, StudioError } from './errors';
+import { modelSpecSchema, trainSettingsSchema } from './spec';
+
+// ---------- values ----------
+
+export const backendInfoSchema = z.object({
+  name: z.enum(['tensorflow', 'wasm', 'cpu']),
+  native: z.boolean(),
+  tfjsVersion: z.string(),
+  /** Why the native backend is not the one running; absent when it is. */
+  reason: z.string().optional(),
+  /** Kernels the engine swapped in for speed (e.g. "BatchMatMul via OpenBLAS"), if any. */
+  accelerations: z.array(z.string()).default([]),
+});
+export type BackendInfo = z.infer<typeof backendInfoSchema>;
+
+export const datasetSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('builtin') }),
+  z.object({ kind: z.literal('folder'), path: z.string().min(1) }),
+]);
+export type DatasetSource = z.infer<typeof datasetSourceSchema>;
+
+const splitInfoSchema = z.object({
+  count: z.number().int(),
+  classCounts: z.array(z.number().int()),
+});
+
+export const datasetInfoSchema = z.object({
+  /** Stable identity: name plus a hash of the files' contents. */
+  id: z.string(),
+  name: z.string(),
+  source: datasetSourceSchema,
+  train: splitInfoSchema,
+  test: splitInfoSchema,
+  loadMs: z.number(),
+});
+export type DatasetInfo = z.infer<typeof datasetInfoSchema>;
+
+export const splitSchema = z.enum(['train', 'test']);
+export type Split = z.infer<typeof splitSchema>;
+
+export const samplesPageSchema = z.object({
+  split: splitSchema,
+  /** How many images match the filter. */
+  total: z.number().int(),
+  indices: z.array(z.number().int()),
+  labels: z.array(z.number().int()),
+  /** indices.length * 784 uint8 pixels, base64, row-major. */
+  pixels: z.string(),
+});
+export type SamplesPage = z.infer<typeof samplesPageSchema>;
+
+export const batchMetricsSchema = z.object({
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  batch: z.number().int(),
+  batches: z.number().int(),
+  /** Running means over the epoch so far. */
+  loss: z.number(),
+  acc: z.number(),
+  samplesPerSecond: z.number(),
+  etaSeconds: z.number(),
+});
+export type BatchMetrics = z.infer<typeof batchMetricsSchema>;
+
+export const epochMetricsSchema = z.object({
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  loss: z.number(),
+  acc: z.number(),
+  val_loss: z.number().optional(),
+  val_acc: z.number().optional(),
+  seconds: z.number(),
+  samplesPerSecond: z.number(),
+  etaSeconds: z.number(),
+});
+export type EpochMetrics = z.infer<typeof epochMetricsSchema>;
+
+export const trainResultSchema = z.object({
+  status: z.enum(['completed', 'stopped']),
+  epochsCompleted: z.number().int(),
+  history: z.array(epochMetricsSchema),
+  trainSamples: z.number().int(),
+  seconds: z.number(),
+  samplesPerSecond: z.number(),
+});
+export type TrainResult = z.infer<typeof trainResultSchema>;
+
+export const evaluationSchema = z.object({
+  loss: z.number(),
+  acc: z.number(),
+  count: z.number().int(),
+  /** confusion[actual][predicted] */
+  confusion: z.array(z.array(z.number().int())),
+  perClass: z.array(z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number().int() })),
+  mistakes: z.array(
+    z.object({ index: z.number().int(), label: z.number().int(), predicted: z.number().int(), confidence: z.number() }),
+  ),
+});
+export type Evaluation = z.infer<typeof evaluationSchema>;
+
+export const savedModelSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  spec: modelSpecSchema,
+  settings: trainSettingsSchema,
+  params: z.number().int(),
+  dataset: z.object({ id: z.string(), name: z.string() }),
+  backend: z.string(),
+  history: z.array(epochMetricsSchema),
+  test: z.object({ loss: z.number(), acc: z.number() }).optional(),
+});
+export type SavedModel = z.infer<typeof savedModelSchema>;
+
+export const currentModelSchema = z.object({
+  spec: modelSpecSchema,
+  settings: trainSettingsSchema,
+  params: z.number().int(),
+  dataset: z.object({ id: z.string(), name: z.string() }),
+  history: z.array(epochMetricsSchema),
+  savedAs: z.string().optional(),
+});
+export type CurrentModel = z.infer<typeof currentModelSchema>;
+
+// ---------- requests ----------
+
+const empty = z.object({}).strict();
+
+/** method -> [params, result]. Each entry is a request the renderer (or CLI) may send. */
+export const methods = {
+  'engine.info': [empty, backendInfoSchema],
+  'dataset.load': [z.object({ source: datasetSourceSchema }), datasetInfoSchema],
+  'dataset.current': [empty, datasetInfoSchema.nullable()],
+  'dataset.samples': [
+    z.object({
+      split: splitSchema,
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(1000),
+      label: z.number().int().min(0).max(9).optional(),
+    }),
+    samplesPageSchema,
+  ],
+  'dataset.images': [
+    z.object({ split: splitSchema, indices: z.array(z.number().int().min(0)).max(1000) }),
+    samplesPageSchema,
+  ],
+  'train.start': [z.object({ spec: modelSpecSchema, settings: trainSettingsSchema }), trainResultSchema],
+  'train.stop': [empty, z.object({ stopping: z.boolean() })],
+  'model.current': [empty, currentModelSchema.nullable()],
+  'model.evaluate': [empty, evaluationSchema],
+  'model.predict': [
+    z.object({
+      images: z
+        .array(z.array(z.number().min(0).max(1)).length(784))
+        .min(1)
+        .max(256),
+    }),
+    z.object({ probabilities: z.array(z.array(z.number())) }),
+  ],
+  'models.list': [empty, z.array(savedModelSchema)],
+  'models.save': [z.object({ name: z.string().trim().min(1).max(80) }), savedModelSchema],
+  'models.load': [z.object({ id: z.string().min(1) }), currentModelSchema],
+  'models.delete': [z.object({ id: z.string().min(1) }), z.object({ deleted: z.boolean() })],
+  'models.export': [z.object({ id: z.string().min(1), dir: z.string().min(1) }), z.object({ path: z.string() })],
+  'models.import': [z.object({ dir: z.string().min(1) }), savedModelSchema],
+} as const;
+
+export type Method = keyof typeof methods;
+export type Params<M extends Method> = z.input<(typeof methods)[M][0]>;
+export type Result<M extends Method> = z.output<(typeof methods)[M][1]>;
+
+export const requestSchema = z.object({
+  id: z.number().int(),
+  method: z.enum(Object.keys(methods) as [Method, ...Method[]]),
+  params: z.unknown(),
+});
+export type Request = z.infer<typeof requestSchema>;
+
+export const errorPayloadSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
+
+export const responseSchema = z.discriminatedUnion('ok', [
+  z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ id: z.number().int(), ok: z.literal(false), error: errorPayloadSchema }),
+]);
+export type Response = z.infer<typeof responseSchema>;
+
+// ---------- events (engine -> UI, unsolicited) ----------
+
+export const engineEventSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('train.begin'),
+    epochs: z.number().int(),
+    batches: z.number().int(),
+    trainSamples: z.number().int(),
+    validationSamples: z.number().int(),
+    params: z.number().int(),
+  }),
+  z.object({ kind: z.literal('train.batch'), metrics: batchMetricsSchema }),
+  z.object({ kind: z.literal('train.epoch'), metrics: epochMetricsSchema }),
+  z.object({
+    kind: z.literal('train.end'),
+    result: trainResultSchema.nullable(),
+    error: errorPayloadSchema.optional(),
+  }),
+  z.object({ kind: z.literal('dataset.progress'), stage: z.string(), fraction: z.number() }),
+  z.object({
+    kind: z.literal('engine.status'),
+    state: z.enum(['starting', 'ready', 'crashed']),
+    message: z.string().optional(),
+  }),
+]);
+export type EngineEvent = z.infer<typeof engineEventSchema>;
+
+/** What flows from an engine process to its host: a response or an event. */
+export const engineOutputSchema = z.union([
+  z.object({ type: z.literal('response'), response: responseSchema }),
+  z.object({ type: z.literal('event'), event: engineEventSchema }),
+]);
+export type EngineOutput = z.infer<typeof engineOutputSchema>;
+
+/** Validates a request's params; throws an INVALID_MESSAGE StudioError on failure. */
+export function parseParams<M extends Method>(method: M, params: unknown): z.output<(typeof methods)[M][0]> {
+  const parsed = methods[method][0].safeParse(params ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
+    throw new StudioError('INVALID_MESSAGE', `Invalid ${method} request${where}: ${issue.message}.`);
+  }
+  return parsed.data as z.output<(typeof methods)[M][0]>;
+}
+
+/** The API every host exposes to the renderer: window.api in Electron, a WebSocket client in a browser. */
+export interface StudioApi {
+  call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>>;
+  onEvent(listener: (event: EngineEvent) => void): () => void;
+  /** Native folder picker where the host has one (Electron); undefined in a browser. */
+  pickFolder?: () => Promise<string | null>;
+}

@@ -1,0 +1,262 @@
+/**
+ * The model and training settings a person chooses, as data.
+ * Pure (no tfjs, no Node): the renderer uses it for the live summary, the engine to build models.
+ */
+import { z } from 'zod';
+
+export const IMAGE_SIZE = 28;
+export const IMAGE_PIXELS = IMAGE_SIZE * IMAGE_SIZE;
+export const NUM_CLASSES = 10;
+
+export const ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'softmax', 'linear', 'elu', 'selu'] as const;
+export const OPTIMIZERS = ['rmsprop', 'adam', 'sgd', 'adagrad'] as const;
+
+const activation = z.enum(ACTIVATIONS);
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+
+export const layerSpecSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('dense'), units: positiveInt(8192), activation }),
+  z.object({ type: z.literal('dropout'), rate: z.number().min(0).lt(1) }),
+  z.object({ type: z.literal('flatten') }),
+  z.object({
+    type: z.literal('conv2d'),
+    filters: positiveInt(512),
+    kernelSize: positiveInt(11),
+    strides: positiveInt(4).default(1),
+    padding: z.enum(['valid', 'same']).default('valid'),
+    activation,
+  }),
+  z.object({
+    type: z.literal('maxPooling2d'),
+    poolSize: positiveInt(8),
+    strides: positiveInt(8).optional(),
+  }),
+]);
+export type LayerSpec = z.infer<typeof layerSpecSchema>;
+export type LayerType = LayerSpec['type'];
+
+export const modelSpecSchema = z.object({
+  layers: z.array(layerSpecSchema).min(1).max(32),
+  optimizer: z.object({
+    name: z.enum(OPTIMIZERS),
+    learningRate: z.number().gt(0).max(10),
+  }),
+  loss: z.literal('categoricalCrossentropy').default('categoricalCrossentropy'),
+});
+export type ModelSpec = z.infer<typeof modelSpecSchema>;
+
+export const trainSettingsSchema = z.object({
+  epochs: positiveInt(1000),
+  batchSize: positiveInt(4096),
+  validationSplit: z.number().min(0).max(0.5),
+  shuffle: z.boolean(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
+  /** Train on the first N training images only (quick looks); undefined = all. */
+  trainLimit: positiveInt(10_000_000).optional(),
+});
+export type TrainSettings = z.infer<typeof trainSettingsSchema>;
+
+/** The Keras example: Dense(512, relu) -> Dense(10, softmax), RMSprop, 5 epochs of batch 32. */
+export function kerasExampleSpec(hiddenUnits = 512): ModelSpec {
+  return {
+    layers: [
+      { type: 'dense', units: hiddenUnits, activation: 'relu' },
+      { type: 'dense', units: NUM_CLASSES, activation: 'softmax' },
+    ],
+    optimizer: { name: 'rmsprop', learningRate: 0.001 },
+    loss: 'categoricalCrossentropy',
+  };
+}
+
+export const KERAS_EXAMPLE_SETTINGS: TrainSettings = {
+  epochs: 5,
+  batchSize: 32,
+  validationSplit: 0,
+  shuffle: true,
+  seed: 42,
+};
+
+export function smallCnnSpec(): ModelSpec {
+  return {
+    layers: [
+      { type: 'conv2d', filters: 16, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'maxPooling2d', poolSize: 2 },
+      { type: 'conv2d', filters: 32, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'maxPooling2d', poolSize: 2 },
+      { type: 'flatten' },
+      { type: 'dense', units: 64, activation: 'relu' },
+      { type: 'dense', units: NUM_CLASSES, activation: 'softmax' },
+    ],
+    optimizer: { name: 'adam', learningRate: 0.001 },
+    loss: 'categoricalCrossentropy',
+  };
+}
+
+export const PRESETS = [
+  { id: 'keras-dense-512', name: 'Keras example: Dense 512', spec: kerasExampleSpec() },
+  { id: 'small-cnn', name: 'Small CNN', spec: smallCnnSpec() },
+] as const;
+
+/** One row of `model.summary()`. */
+export interface SummaryRow {
+  name: string;
+  type: string;
+  outputShape: (number | null)[];
+  params: number;
+}
+
+export interface ModelSummary {
+  inputShape: number[];
+  rows: SummaryRow[];
+  totalParams: number;
+  trainableParams: number;
+}
+
+/** A problem with one layer (or the whole spec when layer is undefined), for inline display. */
+export interface SpecIssue {
+  layer?: number;
+  message: string;
+}
+
+const KERAS_TYPE_NAMES: Record<LayerType, [name: string, label: string]> = {
+  dense: ['dense', 'Dense'],
+  dropout: ['dropout', 'Dropout'],
+  flatten: ['flatten', 'Flatten'],
+  conv2d: ['conv2d', 'Conv2D'],
+  maxPooling2d: ['max_pooling2d', 'MaxPooling2D'],
+};
+
+/**
+ * The model's input: a flat 784 vector when it starts with Dense (exactly as the Keras example
+ * reshapes its images), otherwise the 28x28x1 image.
+ */
+export function inputShapeFor(spec: Pick<ModelSpec, 'layers'>): number[] {
+  return spec.layers[0]?.type === 'dense' || spec.layers[0]?.type === 'dropout'
+    ? [IMAGE_PIXELS]
+    : [IMAGE_SIZE, IMAGE_SIZE, 1];
+}
+
+/** Keras-style layer names: dense, dense_1, conv2d, ... */
+export function layerNames(layers: LayerSpec[]): string[] {
+  const seen = new Map<string, number>();
+  return layers.map((layer) => {
+    const base = KERAS_TYPE_NAMES[layer.type][0];
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    return count === 0 ? base : `${base}_${count}`;
+  });
+}
+
+function pooledSize(size: number, window: number, stride: number, padding: 'valid' | 'same'): number {
+  return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - window) / stride) + 1;
+}
+
+/**
+ * Output shapes and parameter counts as `model.summary()` prints them, plus every problem that
+ * would stop the spec from building. Pure: cheap enough to run on every keystroke.
+ */
+export function summarizeSpec(spec: Pick<ModelSpec, 'layers'>): { summary: ModelSummary; issues: SpecIssue[] } {
+  const issues: SpecIssue[] = [];
+  const names = layerNames(spec.layers);
+  const inputShape = inputShapeFor(spec);
+  let shape = [...inputShape];
+  const rows: SummaryRow[] = [];
+
+  spec.layers.forEach((layer, index) => {
+    let params = 0;
+    switch (layer.type) {
+      case 'dense': {
+        const inputs = shape[shape.length - 1];
+        params = inputs * layer.units + layer.units;
+        shape = [...shape.slice(0, -1), layer.units];
+        break;
+      }
+      case 'dropout':
+        break;
+      case 'flatten':
+        if (shape.length === 1)
+          issues.push({ layer: index, message: 'Flatten needs an image input; this input is already flat.' });
+        shape = [shape.reduce((a, b) => a * b, 1)];
+        break;
+      case 'conv2d':
+      case 'maxPooling2d': {
+        if (shape.length !== 3) {
+          issues.push({
+            layer: index,
+            message: `${KERAS_TYPE_NAMES[layer.type][1]} needs a 28x28 image input; put it before any Flatten or Dense layer.`,
+          });
+          break;
+        }
+        const [height, width, channels] = shape;
+        const window = layer.type === 'conv2d' ? layer.kernelSize : layer.poolSize;
+        const stride = layer.type === 'conv2d' ? layer.strides : (layer.strides ?? layer.poolSize);
+        const padding = layer.type === 'conv2d' ? layer.padding : 'valid';
+        const outHeight = pooledSize(height, window, stride, padding);
+        const outWidth = pooledSize(width, window, stride, padding);
+        if (outHeight < 1 || outWidth < 1) {
+          issues.push({
+            layer: index,
+            message: `A ${window}x${window} window does not fit the ${height}x${width} input of this layer.`,
+          });
+          shape = [Math.max(outHeight, 0), Math.max(outWidth, 0), channels];
+          break;
+        }
+        if (layer.type === 'conv2d') {
+          params = window * window * channels * layer.filters + layer.filters;
+          shape = [outHeight, outWidth, layer.filters];
+        } else {
+          shape = [outHeight, outWidth, channels];
+        }
+        break;
+      }
+    }
+    rows.push({ name: names[index], type: KERAS_TYPE_NAMES[layer.type][1], outputShape: [null, ...shape], params });
+  });
+
+  const last = spec.layers[spec.layers.length - 1];
+  if (!last) {
+    issues.push({ message: 'The model needs at least one layer.' });
+  } else if (last.type !== 'dense' || last.units !== NUM_CLASSES || last.activation !== 'softmax') {
+    issues.push({
+      layer: spec.layers.length - 1,
+      message: `The last layer must be Dense(${NUM_CLASSES}, softmax): one probability per digit.`,
+    });
+  } else if (shape.length !== 1) {
+    issues.push({
+      layer: spec.layers.length - 1,
+      message: 'Add a Flatten layer before the Dense layers that follow image layers.',
+    });
+  }
+
+  const totalParams = rows.reduce((sum, row) => sum + row.params, 0);
+  return { summary: { inputShape, rows, totalParams, trainableParams: totalParams }, issues };
+}
+
+/** Zod's issues for a settings object, as short sentences keyed by field. */
+export function settingsIssues(settings: unknown): Record<string, string> {
+  const parsed = trainSettingsSchema.safeParse(settings);
+  if (parsed.success) return {};
+  const result: Record<string, string> = {};
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? 'settings');
+    result[field] ??= describeFieldIssue(field, issue.message);
+  }
+  return result;
+}
+
+const FIELD_RULES: Record<string, string> = {
+  epochs: 'Epochs must be a whole number from 1 to 1000.',
+  batchSize: 'Batch size must be a whole number from 1 to 4096.',
+  validationSplit: 'Validation split must be between 0 and 0.5.',
+  seed: 'Seed must be a whole number from 0 to 2147483647.',
+  trainLimit: 'Training images must be a whole number of at least 1.',
+  learningRate: 'Learning rate must be greater than 0 and at most 10.',
+};
+
+function describeFieldIssue(field: string, fallback: string): string {
+  return FIELD_RULES[field] ?? `${field}: ${fallback}`;
+}
