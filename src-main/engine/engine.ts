@@ -1,0 +1,236 @@
+/**
+ * The engine as a library: one method per contract request, events out through a listener.
+ * Knows nothing about processes, Electron or UI; process.ts wraps it for a host.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { parseParams, type EngineEvent, type Method, type Result } from '../shared/contract';
+import { StudioError } from '../shared/errors';
+import type { ModelSpec, TrainSettings } from '../shared/spec';
+import { initBackend } from './backend';
+import { gatherPixels, indicesWithLabel, loadDataset, splitOf, type Dataset } from './dataset';
+import { evaluate } from './evaluate';
+import { buildModel, validateSpec } from './model';
+import { predict } from './predict';
+import { ModelStore } from './store';
+import { train } from './train';
+
+/** Where models (and later experiments) live: MNIST_STUDIO_HOME, else the XDG config folder. */
+export function defaultDataHome(): string {
+  if (process.env.MNIST_STUDIO_HOME) return path.resolve(process.env.MNIST_STUDIO_HOME);
+  const config = process.env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
+  return path.join(config, 'mnist-studio');
+}
+
+interface CurrentModel {
+  model: tf.LayersModel;
+  spec: ModelSpec;
+  settings: TrainSettings;
+  dataset: { id: string; name: string };
+  history: Result<'train.start'>['history'];
+  test?: { loss: number; acc: number };
+  savedAs?: string;
+}
+
+type Handlers = { [M in Method]: (params: ReturnType<typeof parseParams<M>>) => Promise<Result<M>> };
+
+export class Engine {
+  private dataset: Dataset | undefined;
+  private loadingDataset: Promise<Dataset> | undefined;
+  private current: CurrentModel | undefined;
+  private training: AbortController | undefined;
+  private listeners = new Set<(event: EngineEvent) => void>();
+  readonly store: ModelStore;
+
+  constructor(readonly home = defaultDataHome()) {
+    this.store = new ModelStore(path.join(home, 'models'));
+  }
+
+  onEvent(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Validates and runs one request. Throws StudioError for anything a person should read. */
+  async handle<M extends Method>(method: M, params: unknown): Promise<Result<M>> {
+    const handler = this.handlers[method] as (p: unknown) => Promise<Result<M>>;
+    return handler(parseParams(method, params));
+  }
+
+  private async ensureDataset(): Promise<Dataset> {
+    if (this.dataset) return this.dataset;
+    this.loadingDataset ??= loadDataset({ kind: 'builtin' }).finally(() => (this.loadingDataset = undefined));
+    this.dataset = await this.loadingDataset;
+    return this.dataset;
+  }
+
+  private requireIdle(action: string): void {
+    if (this.training) throw new StudioError('BUSY', `Cannot ${action} while training runs; stop training first.`);
+  }
+
+  private requireModel(): CurrentModel {
+    if (!this.current) throw new StudioError('NO_MODEL', 'There is no model yet; train one or load a saved model first.');
+    return this.current;
+  }
+
+  private readonly handlers: Handlers = {
+    'engine.info': async () => initBackend(),
+
+    'dataset.load': async ({ source }) => {
+      this.requireIdle('change the dataset');
+      this.emit({ kind: 'dataset.progress', stage: 'Reading IDX files', fraction: 0 });
+      const dataset = await loadDataset(source);
+      this.emit({ kind: 'dataset.progress', stage: 'Ready', fraction: 1 });
+      this.dataset = dataset;
+      return dataset.info;
+    },
+
+    'dataset.current': async () => this.dataset?.info ?? null,
+
+    'dataset.samples': async ({ split, offset, limit, label }) => {
+      const set = splitOf(await this.ensureDataset(), split);
+      const matching = indicesWithLabel(set, label);
+      const indices = matching.slice(offset, offset + limit);
+      return this.page(split, matching.length, indices);
+    },
+
+    'dataset.images': async ({ split, indices }) => {
+      const set = splitOf(await this.ensureDataset(), split);
+      return this.page(split, set.count, indices);
+    },
+
+    'train.start': async ({ spec: rawSpec, settings }) => {
+      this.requireIdle('start another training run');
+      const spec = validateSpec(rawSpec);
+      await initBackend();
+      const dataset = await this.ensureDataset();
+      const controller = new AbortController();
+      this.training = controller;
+      const model = buildModel(spec, settings.seed);
+      try {
+        const result = await train(model, spec, dataset.train, settings, {
+          signal: controller.signal,
+          onBegin: (info) => this.emit({ kind: 'train.begin', ...info, params: model.countParams() }),
+          onBatch: (metrics) => this.emit({ kind: 'train.batch', metrics }),
+          onEpoch: (metrics) => this.emit({ kind: 'train.epoch', metrics }),
+        });
+        this.replaceCurrent({
+          model,
+          spec,
+          settings,
+          dataset: { id: dataset.info.id, name: dataset.info.name },
+          history: result.history,
+        });
+        this.emit({ kind: 'train.end', result });
+        return result;
+      } catch (error) {
+        model.dispose();
+        const payload = error instanceof StudioError ? { code: error.code, message: error.message } : undefined;
+        this.emit({ kind: 'train.end', result: null, error: payload ?? { code: 'INTERNAL', message: 'Training failed unexpectedly.' } });
+        throw error;
+      } finally {
+        this.training = undefined;
+      }
+    },
+
+    'train.stop': async () => {
+      const stopping = this.training !== undefined;
+      this.training?.abort();
+      return { stopping };
+    },
+
+    'model.current': async () => {
+      if (!this.current) return null;
+      const { spec, settings, dataset, history, savedAs, model } = this.current;
+      return { spec, settings, dataset, history, savedAs, params: model.countParams() };
+    },
+
+    'model.evaluate': async () => {
+      this.requireIdle('evaluate');
+      const current = this.requireModel();
+      const dataset = await this.ensureDataset();
+      const result = evaluate(current.model, current.spec, dataset.test);
+      current.test = { loss: result.loss, acc: result.acc };
+      return result;
+    },
+
+    'model.predict': async ({ images }) => {
+      const current = this.requireModel();
+      return { probabilities: predict(current.model, current.spec, images) };
+    },
+
+    'models.list': async () => this.store.list(),
+
+    'models.save': async ({ name }) => {
+      this.requireIdle('save');
+      const current = this.requireModel();
+      const backend = await initBackend();
+      const saved = await this.store.save(current.model, {
+        name,
+        spec: current.spec,
+        settings: current.settings,
+        params: current.model.countParams(),
+        dataset: current.dataset,
+        backend: backend.name,
+        history: current.history,
+        test: current.test,
+      });
+      current.savedAs = saved.id;
+      return saved;
+    },
+
+    'models.load': async ({ id }) => {
+      this.requireIdle('load a model');
+      await initBackend();
+      const { model, metadata } = await this.store.load(id);
+      this.replaceCurrent({ ...metadata, model, savedAs: metadata.id });
+      return { ...metadata, params: model.countParams(), savedAs: metadata.id };
+    },
+
+    'models.delete': async ({ id }) => ({ deleted: await this.store.remove(id) }),
+
+    'models.export': async ({ id, dir }) => ({ path: await this.store.export(id, dir) }),
+
+    'models.import': async ({ dir }) => {
+      await initBackend();
+      return this.store.import(dir);
+    },
+  };
+
+  private page(split: 'train' | 'test', total: number, indices: number[]): Result<'dataset.samples'> {
+    const set = splitOf(this.dataset as Dataset, split);
+    const pixels = gatherPixels(set, indices);
+    return {
+      split,
+      total,
+      indices,
+      labels: indices.map((i) => set.labels[i]),
+      pixels: Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength).toString('base64'),
+    };
+  }
+
+  private replaceCurrent(next: CurrentModel): void {
+    if (this.current && this.current.model !== next.model) this.current.model.dispose();
+    this.current = next;
+  }
+
+  /** Direct access for the CLI and benchmarks, which run the engine in-process. */
+  async datasetNow(): Promise<Dataset> {
+    return this.ensureDataset();
+  }
+
+  currentModel(): tf.LayersModel | undefined {
+    return this.current?.model;
+  }
+
+  dispose(): void {
+    this.training?.abort();
+    this.current?.model.dispose();
+    this.current = undefined;
+  }
+}
