@@ -74,7 +74,8 @@ export class Engine {
   }
 
   private requireModel(): CurrentModel {
-    if (!this.current) throw new StudioError('NO_MODEL', 'There is no model yet; train one or load a saved model first.');
+    if (!this.current)
+      throw new StudioError('NO_MODEL', 'There is no model yet; train one or load a saved model first.');
     return this.current;
   }
 
@@ -131,7 +132,11 @@ export class Engine {
       } catch (error) {
         model.dispose();
         const payload = error instanceof StudioError ? { code: error.code, message: error.message } : undefined;
-        this.emit({ kind: 'train.end', result: null, error: payload ?? { code: 'INTERNAL', message: 'Training failed unexpectedly.' } });
+        this.emit({
+          kind: 'train.end',
+          result: null,
+          error: payload ?? { code: 'INTERNAL', message: 'Training failed unexpectedly.' },
+        });
         throw error;
       } finally {
         this.training = undefined;

@@ -50,7 +50,8 @@ async function modelArtifacts(model: tf.LayersModel): Promise<{ json: object; we
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
   );
-  if (!captured?.weightData || !captured.weightSpecs) throw new StudioError('INTERNAL', 'The model produced no weights to save.');
+  if (!captured?.weightData || !captured.weightSpecs)
+    throw new StudioError('INTERNAL', 'The model produced no weights to save.');
   const weightData = captured.weightData;
   const joined = Array.isArray(weightData) ? tf.io.CompositeArrayBuffer.join(weightData) : weightData;
   const json = {
@@ -70,7 +71,8 @@ export class ModelStore {
   async sweepPartials(): Promise<void> {
     if (!existsSync(this.directory)) return;
     for (const entry of await readdir(this.directory)) {
-      if (entry.startsWith(PARTIAL_PREFIX)) await rm(path.join(this.directory, entry), { recursive: true, force: true });
+      if (entry.startsWith(PARTIAL_PREFIX))
+        await rm(path.join(this.directory, entry), { recursive: true, force: true });
     }
   }
 
@@ -110,7 +112,8 @@ export class ModelStore {
   private folderOf(id: string): string {
     if (!/^[a-z0-9-]+$/.test(id)) throw new StudioError('NOT_FOUND', `There is no saved model "${id}".`);
     const folder = path.join(this.directory, id);
-    if (!existsSync(path.join(folder, STUDIO_JSON))) throw new StudioError('NOT_FOUND', `There is no saved model "${id}".`);
+    if (!existsSync(path.join(folder, STUDIO_JSON)))
+      throw new StudioError('NOT_FOUND', `There is no saved model "${id}".`);
     return folder;
   }
 
@@ -135,7 +138,8 @@ export class ModelStore {
     let destination = path.join(targetDir, id);
     for (let n = 2; existsSync(destination); n++) destination = path.join(targetDir, `${id}-${n}`);
     await mkdir(destination, { recursive: true });
-    for (const file of [MODEL_JSON, WEIGHTS_BIN, STUDIO_JSON]) await copyFile(path.join(folder, file), path.join(destination, file));
+    for (const file of [MODEL_JSON, WEIGHTS_BIN, STUDIO_JSON])
+      await copyFile(path.join(folder, file), path.join(destination, file));
     return destination;
   }
 
@@ -144,7 +148,11 @@ export class ModelStore {
     const folder = path.resolve(sourceDir);
     const studioFile = path.join(folder, STUDIO_JSON);
     const modelFile = path.join(folder, MODEL_JSON);
-    if (!existsSync(modelFile)) throw new StudioError('MODEL_FILE', `${folder} holds no ${MODEL_JSON}; choose a folder exported by MNIST Studio or TF.js.`);
+    if (!existsSync(modelFile))
+      throw new StudioError(
+        'MODEL_FILE',
+        `${folder} holds no ${MODEL_JSON}; choose a folder exported by MNIST Studio or TF.js.`,
+      );
     const metadata: ModelMetadata = existsSync(studioFile)
       ? await readMetadata(folder)
       : {
@@ -184,7 +192,10 @@ async function readMetadata(folder: string): Promise<SavedModel> {
   const parsed = savedModelSchema.safeParse(await readJson(file));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new StudioError('MODEL_FILE', `${file} is not a valid MNIST Studio model description (${issue.path.join('.') || 'top level'}: ${issue.message}).`);
+    throw new StudioError(
+      'MODEL_FILE',
+      `${file} is not a valid MNIST Studio model description (${issue.path.join('.') || 'top level'}: ${issue.message}).`,
+    );
   }
   return parsed.data;
 }
@@ -197,7 +208,10 @@ interface ModelJson {
 function asModelJson(value: unknown, file: string): ModelJson {
   const candidate = value as Partial<ModelJson> | null;
   if (!candidate || typeof candidate.modelTopology !== 'object' || !Array.isArray(candidate.weightsManifest)) {
-    throw new StudioError('MODEL_FILE', `${file} is not a TF.js Layers model (modelTopology or weightsManifest is missing).`);
+    throw new StudioError(
+      'MODEL_FILE',
+      `${file} is not a TF.js Layers model (modelTopology or weightsManifest is missing).`,
+    );
   }
   return candidate as ModelJson;
 }
@@ -210,8 +224,10 @@ async function loadLayersFolder(folder: string, spec: ModelSpec): Promise<tf.Lay
   const chunks: Uint8Array[] = [];
   for (const relative of json.weightsManifest.flatMap((group) => group.paths)) {
     const file = path.resolve(folder, relative);
-    if (path.dirname(file) !== folder) throw new StudioError('MODEL_FILE', `${modelFile} points at a weights file outside its folder.`);
-    if (!existsSync(file)) throw new StudioError('MODEL_FILE', `${file} is missing; the model's weights are not there.`);
+    if (path.dirname(file) !== folder)
+      throw new StudioError('MODEL_FILE', `${modelFile} points at a weights file outside its folder.`);
+    if (!existsSync(file))
+      throw new StudioError('MODEL_FILE', `${file} is missing; the model's weights are not there.`);
     chunks.push(await readFile(file));
   }
   const expected = weightSpecs.reduce(
@@ -220,7 +236,10 @@ async function loadLayersFolder(folder: string, spec: ModelSpec): Promise<tf.Lay
   );
   const actual = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
   if (actual !== expected) {
-    throw new StudioError('MODEL_FILE', `The weights in ${folder} hold ${actual} bytes where ${MODEL_JSON} describes ${expected}; the files are corrupt or do not belong together.`);
+    throw new StudioError(
+      'MODEL_FILE',
+      `The weights in ${folder} hold ${actual} bytes where ${MODEL_JSON} describes ${expected}; the files are corrupt or do not belong together.`,
+    );
   }
   const weightData = new Uint8Array(actual);
   let offset = 0;
@@ -230,7 +249,9 @@ async function loadLayersFolder(folder: string, spec: ModelSpec): Promise<tf.Lay
   }
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData: weightData.buffer }));
+    model = await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData: weightData.buffer }),
+    );
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new StudioError('MODEL_FILE', `${modelFile} cannot be turned into a model: ${detail}`);
@@ -246,7 +267,9 @@ interface KerasLayerJson {
 
 /** Reads a ModelSpec back from a Layers topology, for models trained outside the app. */
 export function specFromTopology(value: unknown, file: string): ModelSpec {
-  const topology = asModelJson(value, file).modelTopology as { config?: { layers?: KerasLayerJson[] } | KerasLayerJson[] };
+  const topology = asModelJson(value, file).modelTopology as {
+    config?: { layers?: KerasLayerJson[] } | KerasLayerJson[];
+  };
   const config = topology.config;
   const layers = Array.isArray(config) ? config : config?.layers;
   if (!Array.isArray(layers)) throw new StudioError('MODEL_FILE', `${file} describes no layers.`);
@@ -277,11 +300,22 @@ export function specFromTopology(value: unknown, file: string): ModelSpec {
         });
         break;
       case 'MaxPooling2D':
-        specLayers.push({ type: 'maxPooling2d', poolSize: first(c.pool_size), strides: c.strides ? first(c.strides) : undefined });
+        specLayers.push({
+          type: 'maxPooling2d',
+          poolSize: first(c.pool_size),
+          strides: c.strides ? first(c.strides) : undefined,
+        });
         break;
       default:
-        throw new StudioError('MODEL_FILE', `${file} uses a ${layer.class_name} layer, which MNIST Studio does not support.`);
+        throw new StudioError(
+          'MODEL_FILE',
+          `${file} uses a ${layer.class_name} layer, which MNIST Studio does not support.`,
+        );
     }
   }
-  return validateSpec({ layers: specLayers, optimizer: { name: 'rmsprop', learningRate: 0.001 }, loss: 'categoricalCrossentropy' });
+  return validateSpec({
+    layers: specLayers,
+    optimizer: { name: 'rmsprop', learningRate: 0.001 },
+    loss: 'categoricalCrossentropy',
+  });
 }

@@ -1,0 +1,16 @@
+{
+  "targets": [
+    {
+      "target_name": "mnist_accel",
+      "sources": ["mnist_accel.c"],
+      "include_dirs": [
+        "/usr/include/x86_64-linux-gnu",
+        "/usr/include/aarch64-linux-gnu",
+        "/usr/include/openblas"
+      ],
+      "libraries": ["-lopenblas"],
+      "cflags": ["-O3", "-std=gnu11", "-Wall"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

@@ -1,0 +1,182 @@
+/*
+ * MNIST Studio native kernels: matrix products for the tfjs WebAssembly backend, computed by
+ * the machine's OpenBLAS directly on the WebAssembly heap (no copies).
+ *
+ * JavaScript passes the heap's ArrayBuffer and byte offsets of the tensors inside it (the
+ * backend's own allocations), so results land where tfjs expects them. Every range is checked
+ * against the heap size before any memory is touched.
+ *
+ * Built with Node-API only, so one binary loads in Node 20 and in Electron's Node 22.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ACTIVATION_LINEAR 0
+#define ACTIVATION_RELU 1
+#define ACTIVATION_RELU6 2
+
+#define THROW_IF_FAILED(env, call)                                      \
+  do {                                                                  \
+    if ((call) != napi_ok) {                                            \
+      napi_throw_error((env), NULL, "mnist_accel: bad argument types"); \
+      return NULL;                                                      \
+    }                                                                   \
+  } while (0)
+
+static int read_int64(napi_env env, napi_value value, int64_t* out) {
+  return napi_get_value_int64(env, value, out) == napi_ok;
+}
+
+static int read_bool(napi_env env, napi_value value, int* out) {
+  bool flag = false;
+  if (napi_get_value_bool(env, value, &flag) != napi_ok) return 0;
+  *out = flag ? 1 : 0;
+  return 1;
+}
+
+/* True when [offset, offset + count floats) lies inside the heap and is 4-byte aligned. */
+static int float_range_inside(int64_t offset, int64_t count, size_t heap_bytes) {
+  if (offset < 0 || count < 0 || (offset & 3) != 0) return 0;
+  return (uint64_t)offset + (uint64_t)count * 4u <= (uint64_t)heap_bytes;
+}
+
+static void apply_activation(float* values, size_t count, int activation) {
+  if (activation == ACTIVATION_RELU) {
+    for (size_t i = 0; i < count; i++) values[i] = values[i] > 0.0f ? values[i] : 0.0f;
+  } else if (activation == ACTIVATION_RELU6) {
+    for (size_t i = 0; i < count; i++) {
+      float v = values[i] > 0.0f ? values[i] : 0.0f;
+      values[i] = v < 6.0f ? v : 6.0f;
+    }
+  }
+}
+
+/*
+ * batchMatMul(heap, batch, m, n, k, transposeA, transposeB,
+ *             aOffset, aBatchStride, bOffset, bBatchStride, outOffset,
+ *             biasOffset, biasSize, activation)
+ *
+ * out[i] = activation(op(a[i]) x op(b[i]) + bias) for i < batch, row-major, where op()
+ * transposes when asked. a[i] starts at aOffset + 4 * i * aBatchStride (a stride of 0
+ * broadcasts one matrix over the batch), likewise b; out is dense [batch, m, n].
+ * biasOffset < 0 means no bias; biasSize is n (per column) or 1 (scalar).
+ */
+static napi_value batch_mat_mul(napi_env env, napi_callback_info info) {
+  size_t argc = 15;
+  napi_value argv[15];
+  THROW_IF_FAILED(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 15) {
+    napi_throw_error(env, NULL, "mnist_accel.batchMatMul expects 15 arguments");
+    return NULL;
+  }
+  void* heap = NULL;
+  size_t heap_bytes = 0;
+  THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes));
+
+  int64_t batch, m, n, k, a_offset, a_stride, b_offset, b_stride, out_offset, bias_offset, bias_size,
+      activation;
+  int transpose_a, transpose_b;
+  if (!read_int64(env, argv[1], &batch) || !read_int64(env, argv[2], &m) || !read_int64(env, argv[3], &n) ||
+      !read_int64(env, argv[4], &k) || !read_bool(env, argv[5], &transpose_a) ||
+      !read_bool(env, argv[6], &transpose_b) || !read_int64(env, argv[7], &a_offset) ||
+      !read_int64(env, argv[8], &a_stride) || !read_int64(env, argv[9], &b_offset) ||
+      !read_int64(env, argv[10], &b_stride) || !read_int64(env, argv[11], &out_offset) ||
+      !read_int64(env, argv[12], &bias_offset) || !read_int64(env, argv[13], &bias_size) ||
+      !read_int64(env, argv[14], &activation)) {
+    napi_throw_error(env, NULL, "mnist_accel.batchMatMul: bad argument types");
+    return NULL;
+  }
+  const int64_t limit = INT32_MAX;
+  if (batch < 1 || m < 1 || n < 1 || k < 0 || m > limit || n > limit || k > limit || a_stride < 0 ||
+      b_stride < 0 || activation < ACTIVATION_LINEAR || activation > ACTIVATION_RELU6) {
+    napi_throw_range_error(env, NULL, "mnist_accel.batchMatMul: invalid dimensions");
+    return NULL;
+  }
+  const int has_bias = bias_offset >= 0;
+  if (has_bias && bias_size != n && bias_size != 1) {
+    napi_throw_range_error(env, NULL, "mnist_accel.batchMatMul: bias must have n or 1 values");
+    return NULL;
+  }
+  if (!float_range_inside(a_offset, (batch - 1) * a_stride + m * k, heap_bytes) ||
+      !float_range_inside(b_offset, (batch - 1) * b_stride + k * n, heap_bytes) ||
+      !float_range_inside(out_offset, batch * m * n, heap_bytes) ||
+      (has_bias && !float_range_inside(bias_offset, bias_size, heap_bytes))) {
+    napi_throw_range_error(env, NULL, "mnist_accel.batchMatMul: a tensor lies outside the heap");
+    return NULL;
+  }
+
+  char* base = (char*)heap;
+  const float* bias = has_bias ? (const float*)(base + bias_offset) : NULL;
+  const int lda = transpose_a ? (int)m : (int)k;
+  const int ldb = transpose_b ? (int)k : (int)n;
+  for (int64_t i = 0; i < batch; i++) {
+    const float* a = (const float*)(base + a_offset) + i * a_stride;
+    const float* b = (const float*)(base + b_offset) + i * b_stride;
+    float* out = (float*)(base + out_offset) + i * m * n;
+    float beta = 0.0f;
+    if (bias != NULL) {
+      for (int64_t row = 0; row < m; row++) {
+        float* target = out + row * n;
+        if (bias_size == n) {
+          memcpy(target, bias, (size_t)n * sizeof(float));
+        } else {
+          for (int64_t col = 0; col < n; col++) target[col] = bias[0];
+        }
+      }
+      beta = 1.0f;
+    }
+    if (k == 0) {
+      if (bias == NULL) memset(out, 0, (size_t)(m * n) * sizeof(float));
+    } else {
+      cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
+                  (int)m, (int)n, (int)k, 1.0f, a, lda, b, ldb, beta, out, (int)n);
+    }
+    apply_activation(out, (size_t)(m * n), (int)activation);
+  }
+  return NULL;
+}
+
+/* setThreads(count): how many threads OpenBLAS may use (0 keeps its default). */
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int64_t threads = 0;
+  THROW_IF_FAILED(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1 || !read_int64(env, argv[0], &threads) || threads < 0 || threads > 1024) {
+    napi_throw_range_error(env, NULL, "mnist_accel.setThreads expects a count from 0 to 1024");
+    return NULL;
+  }
+  if (threads > 0) openblas_set_num_threads((int)threads);
+  return NULL;
+}
+
+/* describe(): the BLAS in use, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH ... (Haswell, 2 threads)". */
+static napi_value describe(napi_env env, napi_callback_info info) {
+  (void)info;
+  char text[512];
+  const char* config = openblas_get_config();
+  const char* core = openblas_get_corename();
+  snprintf(text, sizeof text, "%s (core %s, %d threads)", config ? config : "OpenBLAS", core ? core : "unknown",
+           openblas_get_num_threads());
+  napi_value result;
+  THROW_IF_FAILED(env, napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor properties[] = {
+      {"batchMatMul", NULL, batch_mat_mul, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"describe", NULL, describe, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) {
+    return NULL;
+  }
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
