@@ -1,0 +1,103 @@
+/**
+ * Training accelerations for the tfjs WebAssembly backend. The engine still runs every step
+ * through tfjs (layers, optimizers, gradients, save format); only the kernels behind the
+ * matrix products are swapped:
+ *   1. OpenBLAS, through the optional Node-API addon (native/), in place on the wasm heap;
+ *   2. otherwise, explicit transpose + XNNPACK instead of the backend's scalar transposed loop.
+ * Installing twice is harmless; `removeAccelerations` restores the stock kernels.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { nativeBatchMatMul, nativeFusedMatMul, loadNativeAddon } from './native-kernels';
+import { asKernelFunc, type ReplacementKernel } from './wasm-heap';
+import { transposeFirst } from './wasm-kernels';
+
+export type AccelerationMode = 'openblas' | 'wasm-transpose' | 'none';
+
+export interface AccelerationStatus {
+  mode: AccelerationMode;
+  /** One line per swapped kernel, for BackendInfo.accelerations. */
+  descriptions: string[];
+  /** Why the faster mode is not active (absent when OpenBLAS runs). */
+  reason?: string;
+  /** The BLAS build the addon found, when it loaded. */
+  blas?: string;
+}
+
+const BACKEND = 'wasm';
+const MATMUL_KERNELS = [tf.BatchMatMul, tf._FusedMatMul] as const;
+const originals = new Map<string, tf.KernelConfig>();
+let status: AccelerationStatus = { mode: 'none', descriptions: [], reason: 'not installed' };
+
+function replaceKernel(kernelName: string, makeKernel: (reference: tf.KernelConfig) => ReplacementKernel): void {
+  const reference = originals.get(kernelName) ?? tf.getKernel(kernelName, BACKEND);
+  if (!reference) throw new Error(`The ${BACKEND} backend has no ${kernelName} kernel to accelerate.`);
+  originals.set(kernelName, reference);
+  tf.unregisterKernel(kernelName, BACKEND);
+  tf.registerKernel({
+    kernelName,
+    backendName: BACKEND,
+    setupFunc: reference.setupFunc,
+    disposeFunc: reference.disposeFunc,
+    kernelFunc: asKernelFunc(makeKernel(reference)),
+  });
+}
+
+/**
+ * OpenBLAS threads for the engine's matrix products. Dense-layer products at batch 32 take
+ * ~0.1 ms; between them the other kernels run, so extra BLAS threads fall asleep and the
+ * wake-up costs more than they save (measured: 0.7 ms vs 0.3 ms per product with 2 threads).
+ * MNIST_STUDIO_BLAS_THREADS overrides.
+ */
+export function blasThreads(): number {
+  const requested = Number.parseInt(process.env.MNIST_STUDIO_BLAS_THREADS ?? '', 10);
+  return Number.isFinite(requested) && requested > 0 ? requested : 1;
+}
+
+/** Puts the stock wasm kernels back (used by the benchmark to measure both in one run). */
+export function removeAccelerations(): void {
+  for (const [kernelName, reference] of originals) {
+    if (tf.getKernel(kernelName, BACKEND)) tf.unregisterKernel(kernelName, BACKEND);
+    tf.registerKernel(reference);
+  }
+  originals.clear();
+  status = { mode: 'none', descriptions: [], reason: 'removed' };
+}
+
+/**
+ * Swaps in the fastest matrix-product kernels available for the wasm backend. `prefer`
+ * narrows the choice (the benchmark measures each); never throws for a missing addon.
+ */
+export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best'): AccelerationStatus {
+  removeAccelerations();
+  const load = prefer === 'best' ? loadNativeAddon() : undefined;
+  if (load?.addon) {
+    const addon = load.addon;
+    addon.setThreads(blasThreads());
+    replaceKernel(tf.BatchMatMul, (reference) => nativeBatchMatMul(addon, reference));
+    replaceKernel(tf._FusedMatMul, (reference) => nativeFusedMatMul(addon, reference));
+    const blas = addon.describe();
+    status = {
+      mode: 'openblas',
+      blas,
+      descriptions: MATMUL_KERNELS.map((name) => `${name} via OpenBLAS on the wasm heap (${blas})`),
+    };
+    return status;
+  }
+  const transpose = tf.getKernel(tf.Transpose, BACKEND);
+  if (!transpose) {
+    status = { mode: 'none', descriptions: [], reason: 'the wasm backend has no Transpose kernel' };
+    return status;
+  }
+  for (const kernelName of MATMUL_KERNELS)
+    replaceKernel(kernelName, (reference) => transposeFirst(reference, transpose));
+  status = {
+    mode: 'wasm-transpose',
+    reason: load && !load.addon ? load.reason : 'OpenBLAS not requested',
+    descriptions: MATMUL_KERNELS.map((name) => `${name} with transpose flags as transpose + XNNPACK`),
+  };
+  return status;
+}
+
+export function accelerationStatus(): AccelerationStatus {
+  return status;
+}
