@@ -64,6 +64,36 @@ async function modelArtifacts(model: tf.LayersModel): Promise<{ json: object; we
   return { json, weights: new Uint8Array(joined) };
 }
 
+/**
+ * Writes model.json, weights.bin and studio.json into `folder` atomically: everything goes to a
+ * hidden sibling first, then one rename puts it in place (replacing an older folder, if any).
+ */
+export async function writeModelFolder(folder: string, model: tf.LayersModel, saved: SavedModel): Promise<void> {
+  const parent = path.dirname(folder);
+  await mkdir(parent, { recursive: true });
+  const { json, weights } = await modelArtifacts(model);
+  const partial = path.join(parent, `${PARTIAL_PREFIX}${path.basename(folder)}-${randomBytes(3).toString('hex')}`);
+  const replaced = `${partial}-old`;
+  await mkdir(partial);
+  const hadOlder = existsSync(folder);
+  try {
+    await writeDurably(path.join(partial, WEIGHTS_BIN), weights);
+    await writeDurably(path.join(partial, MODEL_JSON), JSON.stringify(json));
+    await writeDurably(path.join(partial, STUDIO_JSON), JSON.stringify(saved, null, 2));
+    if (hadOlder) await rename(folder, replaced);
+    try {
+      await rename(partial, folder);
+    } catch (error) {
+      if (hadOlder) await rename(replaced, folder);
+      throw error;
+    }
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
+  if (hadOlder) await rm(replaced, { recursive: true, force: true });
+}
+
 export class ModelStore {
   constructor(readonly directory: string) {}
 
@@ -77,21 +107,9 @@ export class ModelStore {
   }
 
   async save(model: tf.LayersModel, metadata: ModelMetadata): Promise<SavedModel> {
-    await mkdir(this.directory, { recursive: true });
     const id = `${slug(metadata.name)}-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
     const saved: SavedModel = savedModelSchema.parse({ ...metadata, id, createdAt: new Date().toISOString() });
-    const { json, weights } = await modelArtifacts(model);
-    const partial = path.join(this.directory, `${PARTIAL_PREFIX}${id}`);
-    await mkdir(partial);
-    try {
-      await writeDurably(path.join(partial, WEIGHTS_BIN), weights);
-      await writeDurably(path.join(partial, MODEL_JSON), JSON.stringify(json));
-      await writeDurably(path.join(partial, STUDIO_JSON), JSON.stringify(saved, null, 2));
-      await rename(partial, path.join(this.directory, id));
-    } catch (error) {
-      await rm(partial, { recursive: true, force: true });
-      throw error;
-    }
+    await writeModelFolder(path.join(this.directory, id), model, saved);
     return saved;
   }
 

@@ -141,19 +141,23 @@ export async function train(
       const stats = tf.tidy(() => {
         const { xs, ys } = batcher.batch(trainIndices, start, end);
         let batchCorrect: tf.Scalar | undefined;
+        let outputSum: tf.Scalar | undefined;
         const loss = optimizer.minimize(() => {
           const predictions = model.apply(xs, { training: true }) as tf.Tensor;
           batchCorrect = tf.keep(correctCount(ys, predictions));
+          // The loss clips probabilities, so NaN outputs would hide behind a finite loss.
+          outputSum = tf.keep(predictions.sum());
           return categoricalLoss(ys, predictions);
         }, true) as tf.Scalar;
-        return tf.stack([loss, (batchCorrect as tf.Scalar).toFloat()]);
+        return tf.stack([loss, (batchCorrect as tf.Scalar).toFloat(), outputSum as tf.Scalar]);
       });
-      const [batchLoss, batchCorrect] = stats.dataSync();
+      const [batchLoss, batchCorrect, batchOutputSum] = stats.dataSync();
       stats.dispose();
-      if (!Number.isFinite(batchLoss)) {
+      if (!Number.isFinite(batchLoss) || !Number.isFinite(batchOutputSum)) {
+        const what = Number.isFinite(batchLoss) ? "the model's outputs became NaN" : `the loss became ${batchLoss}`;
         throw new StudioError(
           'TRAIN_DIVERGED',
-          `Training diverged at epoch ${epoch}, batch ${batch + 1}: the loss became ${batchLoss}; lower the learning rate and train again.`,
+          `Training diverged at epoch ${epoch}, batch ${batch + 1}: ${what}; lower the learning rate and train again.`,
         );
       }
       const size = end - start;
