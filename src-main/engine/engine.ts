@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { parseParams, type EngineEvent, type Method, type Result } from '../shared/contract';
-import { StudioError } from '../shared/errors';
+import { StudioError, toErrorPayload } from '../shared/errors';
 import type { ModelSpec, TrainSettings } from '../shared/spec';
 import { initBackend } from './backend';
 import { gatherPixels, indicesWithLabel, loadDataset, splitOf, type Dataset } from './dataset';
@@ -108,20 +108,23 @@ export class Engine {
     'train.start': async ({ spec: rawSpec, settings }) => {
       this.requireIdle('start another training run');
       const spec = validateSpec(rawSpec);
-      await initBackend();
-      const dataset = await this.ensureDataset();
+      // Claimed before the first await so that a second request is refused, not interleaved.
       const controller = new AbortController();
       this.training = controller;
-      const model = buildModel(spec, settings.seed);
+      let model: tf.LayersModel | undefined;
       try {
-        const result = await train(model, spec, dataset.train, settings, {
+        await initBackend();
+        const dataset = await this.ensureDataset();
+        const trained = buildModel(spec, settings.seed);
+        model = trained;
+        const result = await train(trained, spec, dataset.train, settings, {
           signal: controller.signal,
-          onBegin: (info) => this.emit({ kind: 'train.begin', ...info, params: model.countParams() }),
+          onBegin: (info) => this.emit({ kind: 'train.begin', ...info, params: trained.countParams() }),
           onBatch: (metrics) => this.emit({ kind: 'train.batch', metrics }),
           onEpoch: (metrics) => this.emit({ kind: 'train.epoch', metrics }),
         });
         this.replaceCurrent({
-          model,
+          model: trained,
           spec,
           settings,
           dataset: { id: dataset.info.id, name: dataset.info.name },
@@ -130,13 +133,8 @@ export class Engine {
         this.emit({ kind: 'train.end', result });
         return result;
       } catch (error) {
-        model.dispose();
-        const payload = error instanceof StudioError ? { code: error.code, message: error.message } : undefined;
-        this.emit({
-          kind: 'train.end',
-          result: null,
-          error: payload ?? { code: 'INTERNAL', message: 'Training failed unexpectedly.' },
-        });
+        model?.dispose();
+        this.emit({ kind: 'train.end', result: null, error: toErrorPayload(error) });
         throw error;
       } finally {
         this.training = undefined;

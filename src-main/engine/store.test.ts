@@ -1,0 +1,144 @@
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec } from '../shared/spec';
+import { initBackend } from './backend';
+import { buildModel } from './model';
+import { ModelStore, type ModelMetadata } from './store';
+
+const spec = kerasExampleSpec(32);
+const metadata: ModelMetadata = {
+  name: 'Keras example, 32 units',
+  spec,
+  settings: KERAS_EXAMPLE_SETTINGS,
+  params: 25_450,
+  dataset: { id: 'MNIST:test', name: 'MNIST' },
+  backend: 'wasm',
+  history: [],
+};
+let probe: tf.Tensor;
+
+let home: string;
+let store: ModelStore;
+beforeAll(async () => {
+  await initBackend();
+  probe = tf.randomUniform([5, 784], 0, 1, 'float32', 3);
+  home = await mkdtemp(path.join(os.tmpdir(), 'mnist-store-'));
+  store = new ModelStore(path.join(home, 'models'));
+});
+afterAll(() => rm(home, { recursive: true, force: true }));
+
+function predictions(model: tf.LayersModel): number[][] {
+  return (model.predict(probe) as tf.Tensor).arraySync() as number[][];
+}
+
+describe('ModelStore', () => {
+  it('saves and loads a model that predicts identically', async () => {
+    const model = buildModel(spec, 11);
+    const saved = await store.save(model, metadata);
+    expect(saved.id).toMatch(/^keras-example-32-units-/);
+    const { model: loaded, metadata: read } = await store.load(saved.id);
+    expect(predictions(loaded)).toEqual(predictions(model));
+    expect(read).toEqual(saved);
+    expect((await store.list()).map((m) => m.id)).toContain(saved.id);
+  });
+
+  it('writes a folder that stock tf.loadLayersModel reads over HTTP', async () => {
+    const model = buildModel(spec, 12);
+    const saved = await store.save(model, metadata);
+    const folder = path.join(store.directory, saved.id);
+    const server = http.createServer(async (request, response) => {
+      response.end(await readFile(path.join(folder, path.basename(request.url ?? ''))));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const loaded = await tf.loadLayersModel(`http://127.0.0.1:${port}/model.json`);
+      expect(predictions(loaded)).toEqual(predictions(model));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('never lists a half-written model, and sweeps it away', async () => {
+    const partial = path.join(store.directory, '.partial-interrupted');
+    await mkdir(partial, { recursive: true });
+    await writeFile(path.join(partial, 'model.json'), '{"modelTo');
+    const ids = (await store.list()).map((m) => m.id);
+    expect(ids.some((id) => id.includes('interrupted'))).toBe(false);
+    await store.sweepPartials();
+    await expect(readFile(path.join(partial, 'model.json'))).rejects.toThrow();
+  });
+
+  it('deletes, and says clearly when a model does not exist', async () => {
+    const saved = await store.save(buildModel(spec, 13), metadata);
+    expect(await store.remove(saved.id)).toBe(true);
+    await expect(store.load(saved.id)).rejects.toThrow(`There is no saved model "${saved.id}".`);
+    await expect(store.load('../../etc')).rejects.toThrow('There is no saved model "../../etc".');
+  });
+
+  it('exports a folder and imports it back', async () => {
+    const model = buildModel(spec, 14);
+    const saved = await store.save(model, metadata);
+    const exported = await store.export(saved.id, path.join(home, 'exports'));
+    const imported = await store.import(exported);
+    expect(imported.id).not.toBe(saved.id);
+    expect(imported.spec).toEqual(saved.spec);
+    const { model: loaded } = await store.load(imported.id);
+    expect(predictions(loaded)).toEqual(predictions(model));
+  });
+
+  it('imports a plain TF.js folder without studio.json, reading the layers from the topology', async () => {
+    const saved = await store.save(buildModel(spec, 15), metadata);
+    const exported = await store.export(saved.id, path.join(home, 'plain'));
+    await rm(path.join(exported, 'studio.json'));
+    const imported = await store.import(exported);
+    expect(imported.spec.layers).toEqual(spec.layers);
+    expect(imported.params).toBe(25_450);
+  });
+
+  describe('refuses broken folders with one clear sentence', () => {
+    async function brokenCopy(name: string, breakIt: (folder: string) => Promise<void>): Promise<string> {
+      const saved = await store.save(buildModel(spec, 16), metadata);
+      const folder = await store.export(saved.id, path.join(home, name));
+      await breakIt(folder);
+      return folder;
+    }
+
+    it('corrupt model.json', async () => {
+      const folder = await brokenCopy('corrupt-json', (f) =>
+        writeFile(path.join(f, 'model.json'), '{"modelTopology": '),
+      );
+      await expect(store.import(folder)).rejects.toThrow(
+        `${path.join(folder, 'model.json')} is not valid JSON; the file is corrupt.`,
+      );
+    });
+
+    it('truncated weights', async () => {
+      const folder = await brokenCopy('short-weights', async (f) => {
+        const weights = await readFile(path.join(f, 'weights.bin'));
+        await writeFile(path.join(f, 'weights.bin'), weights.subarray(0, 1000));
+      });
+      await expect(store.import(folder)).rejects.toThrow(/hold 1000 bytes where model.json describes 101800/);
+    });
+
+    it('missing weights', async () => {
+      const folder = await brokenCopy('no-weights', (f) => rm(path.join(f, 'weights.bin')));
+      await expect(store.import(folder)).rejects.toThrow(/weights.bin is missing/);
+    });
+
+    it('a folder with no model at all', async () => {
+      const folder = await mkdtemp(path.join(home, 'empty-'));
+      await expect(store.import(folder)).rejects.toThrow(`${folder} holds no model.json`);
+    });
+
+    it('a studio.json that is not ours', async () => {
+      const folder = await brokenCopy('bad-studio', (f) => writeFile(path.join(f, 'studio.json'), '{"name": 3}'));
+      await expect(store.import(folder)).rejects.toThrow(/is not a valid MNIST Studio model description/);
+    });
+  });
+});
