@@ -7,6 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../shared/errors';
 import type { BackendInfo } from '../shared/contract';
+import { accelerateWasmBackend } from './accel';
 
 export type BackendName = BackendInfo['name'];
 const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -57,6 +58,8 @@ async function loadWasm(): Promise<void> {
       `The WebAssembly backend failed to initialise from ${wasmDirectory()}.`,
     );
   }
+  // Faster matrix products (OpenBLAS addon, else transpose + XNNPACK); see accel/index.ts.
+  for (const description of accelerateWasmBackend().descriptions) noteAcceleration(description);
 }
 
 async function loadCpu(): Promise<void> {

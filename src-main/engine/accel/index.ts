@@ -53,6 +53,13 @@ export function blasThreads(): number {
   return Number.isFinite(requested) && requested > 0 ? requested : 1;
 }
 
+/** "OpenBLAS 0.3.21 NO_LAPACKE ... (core Haswell, 1 threads)" -> "OpenBLAS 0.3.21, Haswell kernels, 1 thread". */
+function shortBlasName(config: string): string {
+  const match = /^(OpenBLAS [\d.]+).*\(core (\S+), (\d+) threads?\)/.exec(config);
+  if (!match) return config;
+  return `${match[1]}, ${match[2]} kernels, ${match[3]} thread${match[3] === '1' ? '' : 's'}`;
+}
+
 /** Puts the stock wasm kernels back (used by the benchmark to measure both in one run). */
 export function removeAccelerations(): void {
   for (const [kernelName, reference] of originals) {
@@ -75,7 +82,7 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
     addon.setThreads(blasThreads());
     replaceKernel(tf.BatchMatMul, (reference) => nativeBatchMatMul(addon, reference));
     replaceKernel(tf._FusedMatMul, (reference) => nativeFusedMatMul(addon, reference));
-    const blas = addon.describe();
+    const blas = shortBlasName(addon.describe());
     status = {
       mode: 'openblas',
       blas,
@@ -90,12 +97,28 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
   }
   for (const kernelName of MATMUL_KERNELS)
     replaceKernel(kernelName, (reference) => transposeFirst(reference, transpose));
+  const reason = load && !load.addon ? load.reason : 'OpenBLAS not requested';
   status = {
     mode: 'wasm-transpose',
-    reason: load && !load.addon ? load.reason : 'OpenBLAS not requested',
-    descriptions: MATMUL_KERNELS.map((name) => `${name} with transpose flags as transpose + XNNPACK`),
+    reason,
+    descriptions: MATMUL_KERNELS.map(
+      (name) => `${name} with transpose flags as transpose + XNNPACK (no OpenBLAS: ${reason})`,
+    ),
   };
   return status;
+}
+
+/**
+ * What the engine installs when the wasm backend starts: MNIST_STUDIO_ACCEL=none keeps the
+ * stock kernels, =wasm-transpose skips the addon; anything else picks the best available.
+ */
+export function accelerateWasmBackend(setting = process.env.MNIST_STUDIO_ACCEL): AccelerationStatus {
+  if (setting === 'none') {
+    removeAccelerations();
+    status = { mode: 'none', descriptions: [], reason: 'switched off with MNIST_STUDIO_ACCEL=none' };
+    return status;
+  }
+  return installAccelerations(setting === 'wasm-transpose' ? 'wasm-transpose' : 'best');
 }
 
 export function accelerationStatus(): AccelerationStatus {
