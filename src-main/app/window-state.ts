@@ -50,17 +50,13 @@ function overlap(a: Rect, b: Rect): { width: number; height: number } {
  */
 export function fitToDisplays(state: WindowState | null, workAreas: Rect[]): WindowState {
   if (!state) return { ...DEFAULT_SIZE, maximized: false };
-  const largest = workAreas.reduce(
-    (best, area) => (area.width * area.height > best.width * best.height ? area : best),
-    {
-      x: 0,
-      y: 0,
-      width: Number.MAX_SAFE_INTEGER,
-      height: Number.MAX_SAFE_INTEGER,
-    },
+  const largest = workAreas.reduce<Rect | undefined>(
+    (best, area) => (!best || area.width * area.height > best.width * best.height ? area : best),
+    undefined,
   );
-  const width = Math.max(MIN_SIZE.width, Math.min(state.width, largest.width));
-  const height = Math.max(MIN_SIZE.height, Math.min(state.height, largest.height));
+  const limit = largest ?? { width: state.width, height: state.height };
+  const width = Math.max(MIN_SIZE.width, Math.min(state.width, limit.width));
+  const height = Math.max(MIN_SIZE.height, Math.min(state.height, limit.height));
   const { maximized } = state;
   if (state.x === undefined || state.y === undefined) return { width, height, maximized };
   const titleBar = { x: state.x, y: state.y, width, height: 30 };
