@@ -7,6 +7,7 @@ import type { BatchMetrics, EpochMetrics, TrainResult } from '../shared/contract
 import { StudioError } from '../shared/errors';
 import type { ModelSpec, TrainSettings } from '../shared/spec';
 import { inputShapeFor } from '../shared/spec';
+import { accelerateRmsprop } from './accel';
 import { Batcher } from './dataset';
 import type { LabelledImages } from './idx';
 
@@ -101,6 +102,8 @@ export async function train(
   callbacks: TrainCallbacks = {},
 ): Promise<TrainResult> {
   const optimizer = model.optimizer;
+  // On the wasm backend, RMSprop's update runs as one kernel per variable (same math, same state).
+  accelerateRmsprop(optimizer);
   const inputShape = inputShapeFor(spec);
   const { train: trainIndices, validation } = splitIndices(set.count, settings);
   const batches = Math.ceil(trainIndices.length / settings.batchSize);

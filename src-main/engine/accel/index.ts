@@ -9,7 +9,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeBatchMatMul, nativeFusedMatMul, loadNativeAddon } from './native-kernels';
 import { asKernelFunc, type ReplacementKernel } from './wasm-heap';
+import { registerRmspropKernel, unregisterRmspropKernel } from './rmsprop';
 import { transposeFirst } from './wasm-kernels';
+
+export { accelerateRmsprop } from './rmsprop';
 
 export type AccelerationMode = 'openblas' | 'wasm-transpose' | 'none';
 
@@ -67,6 +70,7 @@ export function removeAccelerations(): void {
     tf.registerKernel(reference);
   }
   originals.clear();
+  unregisterRmspropKernel();
   status = { mode: 'none', descriptions: [], reason: 'removed' };
 }
 
@@ -82,11 +86,15 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
     addon.setThreads(blasThreads());
     replaceKernel(tf.BatchMatMul, (reference) => nativeBatchMatMul(addon, reference));
     replaceKernel(tf._FusedMatMul, (reference) => nativeFusedMatMul(addon, reference));
+    registerRmspropKernel(addon);
     const blas = shortBlasName(addon.describe());
     status = {
       mode: 'openblas',
       blas,
-      descriptions: MATMUL_KERNELS.map((name) => `${name} via OpenBLAS on the wasm heap (${blas})`),
+      descriptions: [
+        ...MATMUL_KERNELS.map((name) => `${name} via OpenBLAS on the wasm heap (${blas})`),
+        'RMSprop update as one native kernel per variable',
+      ],
     };
     return status;
   }
@@ -101,9 +109,9 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
   status = {
     mode: 'wasm-transpose',
     reason,
-    descriptions: MATMUL_KERNELS.map(
-      (name) => `${name} with transpose flags as transpose + XNNPACK (no OpenBLAS: ${reason})`,
-    ),
+    descriptions: [
+      ...MATMUL_KERNELS.map((name) => `${name} with transpose flags as transpose + XNNPACK (no OpenBLAS: ${reason})`),
+    ],
   };
   return status;
 }

@@ -39,6 +39,22 @@ export interface NativeAccelAddon {
     biasSize: number,
     activation: number,
   ): void;
+  rmspropStep(
+    heap: ArrayBuffer,
+    count: number,
+    valueOffset: number,
+    meanSquareOffset: number,
+    momentOffset: number,
+    gradientOffset: number,
+    newValueOffset: number,
+    newMeanSquareOffset: number,
+    newMomentOffset: number,
+    learningRate: number,
+    decay: number,
+    oneMinusDecay: number,
+    momentum: number,
+    epsilon: number,
+  ): void;
   setThreads(count: number): void;
   describe(): string;
 }

@@ -35,7 +35,7 @@ export function callKernel(config: KernelConfig, args: KernelArguments): TensorI
   return result;
 }
 
-export function asKernelFunc(kernel: ReplacementKernel): KernelFunc {
+export function asKernelFunc(kernel: (args: KernelArguments) => TensorInfo | TensorInfo[]): KernelFunc {
   return kernel as unknown as KernelFunc;
 }
 

@@ -9,7 +9,7 @@
         "/usr/include/openblas"
       ],
       "libraries": ["-lopenblas"],
-      "cflags": ["-O3", "-std=gnu11", "-Wall"],
+      "cflags": ["-O3", "-std=gnu11", "-Wall", "-fno-math-errno", "-ffp-contract=off"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

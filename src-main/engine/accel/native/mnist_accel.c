@@ -140,6 +140,69 @@ static napi_value batch_mat_mul(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+/*
+ * One RMSprop step (tfjs' RMSPropOptimizer, not centered), in float32 with the same operation
+ * order as the optimizer's op sequence, so results match it bit for bit (built with
+ * -ffp-contract=off: no fused multiply-add).
+ */
+VECTOR_CLONES
+static void rmsprop_loop(size_t count, const float* restrict value, const float* restrict mean_square,
+                         const float* restrict moment, const float* restrict gradient, float* restrict new_value,
+                         float* restrict new_mean_square, float* restrict new_moment, float learning_rate,
+                         float decay, float one_minus_decay, float momentum, float epsilon) {
+  for (size_t i = 0; i < count; i++) {
+    const float g = gradient[i];
+    const float ms = mean_square[i] * decay + (g * g) * one_minus_decay;
+    const float step = moment[i] * momentum + (g * learning_rate) / sqrtf(ms + epsilon);
+    new_mean_square[i] = ms;
+    new_moment[i] = step;
+    new_value[i] = value[i] - step;
+  }
+}
+
+/*
+ * rmspropStep(heap, count, valueOffset, meanSquareOffset, momentOffset, gradientOffset,
+ *             newValueOffset, newMeanSquareOffset, newMomentOffset,
+ *             learningRate, decay, oneMinusDecay, momentum, epsilon)
+ */
+static napi_value rmsprop_step(napi_env env, napi_callback_info info) {
+  size_t argc = 14;
+  napi_value argv[14];
+  THROW_IF_FAILED(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 14) {
+    napi_throw_error(env, NULL, "mnist_accel.rmspropStep expects 14 arguments");
+    return NULL;
+  }
+  void* heap = NULL;
+  size_t heap_bytes = 0;
+  THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes));
+  int64_t count, offsets[7];
+  double scalars[5];
+  if (!read_int64(env, argv[1], &count) || count < 0) {
+    napi_throw_range_error(env, NULL, "mnist_accel.rmspropStep: bad count");
+    return NULL;
+  }
+  for (int i = 0; i < 7; i++) {
+    if (!read_int64(env, argv[2 + i], &offsets[i]) || !float_range_inside(offsets[i], count, heap_bytes)) {
+      napi_throw_range_error(env, NULL, "mnist_accel.rmspropStep: a tensor lies outside the heap");
+      return NULL;
+    }
+  }
+  for (int i = 0; i < 5; i++) THROW_IF_FAILED(env, napi_get_value_double(env, argv[9 + i], &scalars[i]));
+  char* base = (char*)heap;
+  rmsprop_loop((size_t)count, (const float*)(base + offsets[0]), (const float*)(base + offsets[1]),
+               (const float*)(base + offsets[2]), (const float*)(base + offsets[3]), (float*)(base + offsets[4]),
+               (float*)(base + offsets[5]), (float*)(base + offsets[6]), (float)scalars[0], (float)scalars[1],
+               (float)scalars[2], (float)scalars[3], (float)scalars[4]);
+  return NULL;
+}
+
 /* setThreads(count): how many threads OpenBLAS may use (0 keeps its default). */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -170,6 +233,7 @@ static napi_value describe(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"batchMatMul", NULL, batch_mat_mul, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rmspropStep", NULL, rmsprop_step, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"describe", NULL, describe, NULL, NULL, NULL, napi_enumerable, NULL},
   };
