@@ -11,7 +11,8 @@ import { accelerateWasmBackend } from './accel';
 
 export type BackendName = BackendInfo['name'];
 const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite's ESM shim declares a module-level `require` in the bundle.
+const requireHere = createRequire(import.meta.url);
 
 let active: BackendInfo | undefined;
 const accelerations: string[] = [];
@@ -24,7 +25,7 @@ export function noteAcceleration(description: string): void {
 
 /** The .wasm files live next to the package's main file; inside an Electron asar they are unpacked. */
 export function wasmDirectory(): string {
-  const main = require.resolve('@tensorflow/tfjs-backend-wasm');
+  const main = requireHere.resolve('@tensorflow/tfjs-backend-wasm');
   return path.dirname(main).replace(/app\.asar([\\/])/, 'app.asar.unpacked$1') + path.sep;
 }
 
