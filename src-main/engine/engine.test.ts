@@ -40,7 +40,7 @@ describe('Engine', () => {
     events.length = 0;
     const running = engine.handle('train.start', { spec: kerasExampleSpec(64), settings });
     await expect(engine.handle('train.start', { spec: kerasExampleSpec(64), settings })).rejects.toThrow(
-      'Cannot start another training run while training runs; stop training first.',
+      'Cannot start another training run while training or a sweep runs; stop it first.',
     );
     const result = await running;
     expect(result.status).toBe('completed');

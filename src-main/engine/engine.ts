@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { parseParams, type EngineEvent, type Method, type Result } from '../shared/contract';
+import { parseParams, type EngineEvent, type Method, type Result, type SweepRecord } from '../shared/contract';
 import { StudioError, toErrorPayload } from '../shared/errors';
 import type { ModelSpec, TrainSettings } from '../shared/spec';
 import { initBackend } from './backend';
@@ -14,6 +14,7 @@ import { evaluate } from './evaluate';
 import { buildModel, validateSpec } from './model';
 import { predict } from './predict';
 import { ModelStore } from './store';
+import { ExperimentStore, newSweepRecord, runSweep } from './sweep';
 import { train } from './train';
 
 /** Where models (and later experiments) live: MNIST_STUDIO_HOME, else the XDG config folder. */
@@ -42,9 +43,11 @@ export class Engine {
   private training: AbortController | undefined;
   private listeners = new Set<(event: EngineEvent) => void>();
   readonly store: ModelStore;
+  readonly experiments: ExperimentStore;
 
   constructor(readonly home = defaultDataHome()) {
     this.store = new ModelStore(path.join(home, 'models'));
+    this.experiments = new ExperimentStore(path.join(home, 'experiments'));
   }
 
   onEvent(listener: (event: EngineEvent) => void): () => void {
@@ -70,7 +73,7 @@ export class Engine {
   }
 
   private requireIdle(action: string): void {
-    if (this.training) throw new StudioError('BUSY', `Cannot ${action} while training runs; stop training first.`);
+    if (this.training) throw new StudioError('BUSY', `Cannot ${action} while training or a sweep runs; stop it first.`);
   }
 
   private requireModel(): CurrentModel {
@@ -202,6 +205,55 @@ export class Engine {
     'models.import': async ({ dir }) => {
       await initBackend();
       return this.store.import(dir);
+    },
+
+    'sweep.start': async (params) => {
+      this.requireIdle('start a sweep');
+      const controller = new AbortController();
+      this.training = controller;
+      let record: SweepRecord | undefined;
+      try {
+        const backend = await initBackend();
+        const dataset = await this.ensureDataset();
+        record =
+          'resumeId' in params
+            ? await this.experiments.get(params.resumeId)
+            : newSweepRecord(params.settings, dataset, backend.name);
+        const id = record.id;
+        record = await runSweep(record, dataset, {
+          signal: controller.signal,
+          persist: (latest) => {
+            record = latest;
+            return this.experiments.save(latest);
+          },
+          onProgress: (progress) => this.emit({ kind: 'sweep.progress', id, ...progress }),
+          onPoint: (point) => this.emit({ kind: 'sweep.point', id, point }),
+        });
+        this.emit({ kind: 'sweep.end', record });
+        return record;
+      } catch (error) {
+        if (record) {
+          record = { ...record, status: 'stopped' };
+          await this.experiments.save(record).catch(() => undefined);
+          this.emit({ kind: 'sweep.end', record, error: toErrorPayload(error) });
+        }
+        throw error;
+      } finally {
+        this.training = undefined;
+      }
+    },
+
+    'sweep.stop': async () => {
+      const stopping = this.training !== undefined;
+      this.training?.abort();
+      return { stopping };
+    },
+
+    'sweep.list': async () => this.experiments.list(),
+
+    'sweep.delete': async ({ id }) => {
+      this.requireIdle('delete a sweep');
+      return { deleted: await this.experiments.remove(id) };
     },
   };
 

@@ -32,7 +32,7 @@ function slug(name: string): string {
   );
 }
 
-async function writeDurably(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeDurably(file: string, data: string | Uint8Array): Promise<void> {
   const handle = await open(file, 'w');
   try {
     await handle.writeFile(data);

@@ -129,6 +129,42 @@ export const currentModelSchema = z.object({
 });
 export type CurrentModel = z.infer<typeof currentModelSchema>;
 
+/** One finished run of a hidden-units sweep (the Keras example's closing question). */
+export const sweepPointSchema = z.object({
+  units: z.number().int(),
+  params: z.number().int(),
+  testAccuracy: z.number(),
+  testLoss: z.number(),
+  seconds: z.number(),
+});
+export type SweepPoint = z.infer<typeof sweepPointSchema>;
+
+export const sweepSettingsSchema = z.object({
+  units: z.array(z.number().int().min(1).max(8192)).min(1).max(16),
+  epochs: z.number().int().min(1).max(100),
+  batchSize: z.number().int().min(1).max(4096),
+  learningRate: z.number().gt(0).max(10),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
+  trainLimit: z.number().int().min(1).optional(),
+});
+export type SweepSettings = z.infer<typeof sweepSettingsSchema>;
+
+export const sweepRecordSchema = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  settings: sweepSettingsSchema,
+  dataset: z.object({ id: z.string(), name: z.string() }),
+  backend: z.string(),
+  points: z.array(sweepPointSchema),
+  /** 'running' on disk after a crash or close means interrupted: it can be resumed. */
+  status: z.enum(['running', 'completed', 'stopped']),
+});
+export type SweepRecord = z.infer<typeof sweepRecordSchema>;
+
 // ---------- requests ----------
 
 const empty = z.object({}).strict();
@@ -170,6 +206,13 @@ export const methods = {
   'models.delete': [z.object({ id: z.string().min(1) }), z.object({ deleted: z.boolean() })],
   'models.export': [z.object({ id: z.string().min(1), dir: z.string().min(1) }), z.object({ path: z.string() })],
   'models.import': [z.object({ dir: z.string().min(1) }), savedModelSchema],
+  'sweep.start': [
+    z.union([z.object({ settings: sweepSettingsSchema }), z.object({ resumeId: z.string().min(1) })]),
+    sweepRecordSchema,
+  ],
+  'sweep.stop': [empty, z.object({ stopping: z.boolean() })],
+  'sweep.list': [empty, z.array(sweepRecordSchema)],
+  'sweep.delete': [z.object({ id: z.string().min(1) }), z.object({ deleted: z.boolean() })],
 } as const;
 
 export type Method = keyof typeof methods;
@@ -210,6 +253,22 @@ export const engineEventSchema = z.discriminatedUnion('kind', [
     error: errorPayloadSchema.optional(),
   }),
   z.object({ kind: z.literal('dataset.progress'), stage: z.string(), fraction: z.number() }),
+  z.object({
+    kind: z.literal('sweep.progress'),
+    id: z.string(),
+    units: z.number().int(),
+    run: z.number().int(),
+    runs: z.number().int(),
+    epoch: z.number().int(),
+    epochs: z.number().int(),
+    batch: z.number().int(),
+    batches: z.number().int(),
+    /** Share of the whole sweep done, 0..1, weighted by each run's expected cost. */
+    fraction: z.number(),
+    etaSeconds: z.number(),
+  }),
+  z.object({ kind: z.literal('sweep.point'), id: z.string(), point: sweepPointSchema }),
+  z.object({ kind: z.literal('sweep.end'), record: sweepRecordSchema, error: errorPayloadSchema.optional() }),
   z.object({
     kind: z.literal('engine.status'),
     state: z.enum(['starting', 'ready', 'crashed']),
