@@ -152,7 +152,10 @@ export async function train(
           outputSum = tf.keep(predictions.sum());
           return categoricalLoss(ys, predictions);
         }, true) as tf.Scalar;
-        return tf.stack([loss, (batchCorrect as tf.Scalar).toFloat(), outputSum as tf.Scalar]);
+        const packed = tf.stack([loss, (batchCorrect as tf.Scalar).toFloat(), outputSum as tf.Scalar]);
+        // tf.keep exempts these from both tidies: without this, two tensors leak per batch.
+        tf.dispose([batchCorrect as tf.Scalar, outputSum as tf.Scalar]);
+        return packed;
       });
       const [batchLoss, batchCorrect, batchOutputSum] = stats.dataSync();
       stats.dispose();

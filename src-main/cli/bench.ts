@@ -1,0 +1,288 @@
+/**
+ * `npm run bench`: how fast the engine trains the Keras MNIST example, side by side with
+ * PyTorch on the same machine, in one run. Measures training samples/s on every backend that
+ * loads (the WebAssembly backend with each of its accelerations, the CPU backend on a small
+ * sample count, native TensorFlow when installed), dataset load time, single-image predict
+ * latency (p50/p99), peak RSS, and the same model/optimizer/batch/data trained by PyTorch
+ * (bench_torch.py) with the ratio engine/PyTorch. `--json` prints the figures as the last line
+ * and writes them to a file.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { Command } from 'commander';
+import { accelerationStatus, installAccelerations, removeAccelerations, type AccelerationMode } from '../engine/accel';
+import { initBackend, wasmDirectory } from '../engine/backend';
+import { builtinMnistDirectory, loadDataset, type Dataset } from '../engine/dataset';
+import { evaluate } from '../engine/evaluate';
+import { buildModel } from '../engine/model';
+import { predict } from '../engine/predict';
+import { train } from '../engine/train';
+import { IMAGE_PIXELS, kerasExampleSpec, type TrainSettings } from '../shared/spec';
+import { integerOption, runCli } from './common';
+
+interface Options {
+  epochs: number;
+  samples: number;
+  baselineSamples: number;
+  cpuSamples: number;
+  predictRuns: number;
+  python?: string;
+  torch: boolean;
+  json: boolean;
+  out: string;
+}
+
+const options = new Command('bench')
+  .description('Measure training speed, predict latency and memory of the engine, side by side with PyTorch.')
+  .option('--epochs <n>', 'epochs for the accelerated engine run and for PyTorch', integerOption, 1)
+  .option('--samples <n>', 'training images for the accelerated engine run and for PyTorch', integerOption, 60000)
+  .option('--baseline-samples <n>', 'training images for the stock WebAssembly kernels (slow)', integerOption, 10000)
+  .option('--cpu-samples <n>', 'training images for the CPU backend (very slow)', integerOption, 1000)
+  .option('--predict-runs <n>', 'single-image predictions timed for p50/p99', integerOption, 500)
+  .option('--python <path>', 'Python with torch (default: the first of /usr/bin/python3, python3 that imports torch)')
+  .option('--no-torch', 'skip the PyTorch comparison')
+  .option('--json', 'print the figures as one JSON object on the last line and write them to --out', false)
+  .option('--out <file>', 'where --json writes the figures', path.join('.bench', 'bench.json'))
+  .parse()
+  .opts<Options>();
+
+interface TrainingFigure {
+  name: string;
+  backend: string;
+  acceleration: AccelerationMode | 'n/a';
+  samples: number;
+  epochs: number;
+  seconds: number;
+  samplesPerSecond: number;
+  testAccuracy: number;
+  /** tf.memory().numTensors after training minus before (0: nothing leaked). */
+  tensorsLeft: number;
+}
+
+interface TorchFigure {
+  torch: string;
+  blas: string;
+  threads: number;
+  samples: number;
+  epochs: number;
+  seconds: number;
+  samplesPerSecond: number;
+  testAccuracy: number;
+  peakRssMb: number;
+  python: string;
+}
+
+const log = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+const SEED = 42;
+
+async function useBackend(name: string): Promise<boolean> {
+  if (name === 'wasm' && !tf.findBackend('wasm')) {
+    try {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      wasm.setWasmPaths(wasmDirectory());
+    } catch {
+      return false;
+    }
+  }
+  try {
+    return await tf.setBackend(name);
+  } catch {
+    return false;
+  }
+}
+
+async function trainOnce(
+  dataset: Dataset,
+  name: string,
+  acceleration: AccelerationMode | 'n/a',
+  samples: number,
+  epochs: number,
+): Promise<TrainingFigure> {
+  const spec = kerasExampleSpec();
+  const tensorsBefore = tf.memory().numTensors;
+  const model = buildModel(spec, SEED);
+  const settings: TrainSettings = {
+    epochs,
+    batchSize: 32,
+    validationSplit: 0,
+    shuffle: true,
+    seed: SEED,
+    trainLimit: samples,
+  };
+  const result = await train(model, spec, dataset.train, settings);
+  const { acc } = evaluate(model, spec, dataset.test);
+  model.optimizer.dispose();
+  model.dispose();
+  const figure: TrainingFigure = {
+    name,
+    backend: tf.getBackend(),
+    acceleration,
+    samples: result.trainSamples,
+    epochs: result.epochsCompleted,
+    seconds: result.seconds,
+    samplesPerSecond: result.samplesPerSecond,
+    testAccuracy: acc,
+    tensorsLeft: tf.memory().numTensors - tensorsBefore,
+  };
+  log(
+    `  ${name.padEnd(34)} ${Math.round(figure.samplesPerSecond).toString().padStart(7)} samples/s` +
+      `  (${figure.samples} images x ${figure.epochs} epoch(s) in ${figure.seconds.toFixed(1)} s, test acc ${acc.toFixed(4)})`,
+  );
+  return figure;
+}
+
+/** p50/p99 of single-image predict on a freshly trained model (the Draw view's call). */
+async function predictLatency(dataset: Dataset, runs: number): Promise<{ p50Ms: number; p99Ms: number; runs: number }> {
+  const spec = kerasExampleSpec();
+  const model = buildModel(spec, SEED);
+  const image = Array.from(dataset.test.images.subarray(0, IMAGE_PIXELS), (pixel) => pixel / 255);
+  for (let i = 0; i < 20; i++) predict(model, spec, [image]);
+  const durations: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    predict(model, spec, [image]);
+    durations.push(performance.now() - started);
+  }
+  model.dispose();
+  durations.sort((a, b) => a - b);
+  const at = (fraction: number) => durations[Math.min(durations.length - 1, Math.floor(fraction * durations.length))];
+  return { p50Ms: at(0.5), p99Ms: at(0.99), runs };
+}
+
+function findPython(): { python?: string; reason?: string } {
+  const candidates = options.python ? [options.python] : ['/usr/bin/python3', 'python3'];
+  for (const python of candidates) {
+    const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (probe.status === 0) return { python };
+  }
+  return { reason: `torch is not importable by ${candidates.join(' or ')} (apt-get install python3-torch)` };
+}
+
+function runTorch(python: string, samples: number, epochs: number): TorchFigure | { skipped: string } {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench_torch.py');
+  const run = spawnSync(
+    python,
+    [script, builtinMnistDirectory(), '--samples', String(samples), '--epochs', String(epochs), '--seed', String(SEED)],
+    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  const lastLine = (run.stdout ?? '').trim().split('\n').pop() ?? '';
+  try {
+    const parsed = JSON.parse(lastLine) as TorchFigure | { error: string };
+    if ('error' in parsed) return { skipped: parsed.error };
+    return { ...parsed, python };
+  } catch {
+    const detail = (run.stderr ?? '').trim().split('\n').pop() ?? `exit code ${run.status}`;
+    return { skipped: `the PyTorch script failed: ${detail}` };
+  }
+}
+
+await runCli(async () => {
+  const started = performance.now();
+  const backend = await initBackend();
+  const cpus = os.cpus();
+  const machine = {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    platform: `${os.platform()} ${os.arch()}`,
+    node: process.version,
+  };
+  log(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.platform}, Node ${machine.node}`);
+  log(
+    `Engine backend at start: ${backend.name}${backend.accelerations.length ? ` (${backend.accelerations.join('; ')})` : ''}`,
+  );
+
+  const dataset = await loadDataset();
+  const datasetLoadMs = dataset.info.loadMs;
+  log(`Dataset ${dataset.info.name} loaded in ${Math.round(datasetLoadMs)} ms`);
+
+  const training: TrainingFigure[] = [];
+  const skipped: Record<string, string> = {};
+  log('Training the Keras example (Dense 512 relu -> Dense 10 softmax, RMSprop 0.001, batch 32):');
+
+  // 1. The engine as shipped on this machine, full sample count, then PyTorch right after it.
+  let engine: TrainingFigure | undefined;
+  let peakRssTrainingMb = 0;
+  let latency: Awaited<ReturnType<typeof predictLatency>> | undefined;
+  if (await useBackend('wasm')) {
+    const status = installAccelerations('best');
+    const label = status.mode === 'openblas' ? 'wasm + OpenBLAS kernels' : 'wasm + transpose/XNNPACK kernels';
+    engine = await trainOnce(dataset, label, status.mode, options.samples, options.epochs);
+    peakRssTrainingMb = peakRssMb();
+    latency = await predictLatency(dataset, options.predictRuns);
+    if (status.reason && status.mode !== 'openblas') skipped['wasm + OpenBLAS kernels'] = status.reason;
+  } else {
+    skipped.wasm = 'the WebAssembly backend did not load';
+  }
+
+  let torch: TorchFigure | { skipped: string } = { skipped: 'switched off with --no-torch' };
+  if (options.torch) {
+    const { python, reason } = findPython();
+    torch = python ? runTorch(python, options.samples, options.epochs) : { skipped: reason ?? 'no Python' };
+  }
+  if ('skipped' in torch) log(`  PyTorch: skipped (${torch.skipped})`);
+  else
+    log(
+      `  ${'PyTorch ' + torch.torch + ` (${torch.threads} thread(s))`}`.padEnd(36) +
+        ` ${Math.round(torch.samplesPerSecond).toString().padStart(7)} samples/s  (${torch.samples} images x ${torch.epochs} epoch(s) in ${torch.seconds.toFixed(1)} s, test acc ${torch.testAccuracy.toFixed(4)}); BLAS: ${torch.blas}`,
+    );
+
+  // 2. The other ways the engine can run, for comparison.
+  if (engine) {
+    training.push(engine);
+    if (engine.acceleration === 'openblas') {
+      installAccelerations('wasm-transpose');
+      training.push(await trainOnce(dataset, 'wasm + transpose/XNNPACK kernels', 'wasm-transpose', options.samples, 1));
+    }
+    removeAccelerations();
+    training.push(await trainOnce(dataset, 'wasm, stock kernels', 'none', options.baselineSamples, 1));
+    installAccelerations('best');
+  }
+  if (await useBackend('cpu'))
+    training.push(await trainOnce(dataset, 'cpu (JavaScript)', 'n/a', options.cpuSamples, 1));
+  else skipped.cpu = 'the CPU backend did not load';
+  if (backend.name === 'tensorflow' && (await useBackend('tensorflow'))) {
+    training.push(await trainOnce(dataset, 'tensorflow (native)', 'n/a', options.samples, options.epochs));
+  } else if (backend.name !== 'tensorflow') {
+    skipped.tensorflow = backend.reason ?? 'tfjs-node is not installed';
+  }
+  await useBackend(backend.name);
+
+  const ratio = engine && !('skipped' in torch) ? engine.samplesPerSecond / torch.samplesPerSecond : undefined;
+  const figures = {
+    machine,
+    tfjs: tf.version.tfjs,
+    datasetLoadMs,
+    engine: engine ? { ...engine, blas: accelerationStatus().blas } : undefined,
+    torch,
+    ratioEngineToTorch: ratio,
+    training,
+    skipped,
+    predict: latency,
+    peakRssMb: { afterFullTraining: peakRssTrainingMb, wholeBench: peakRssMb() },
+    seconds: (performance.now() - started) / 1000,
+  };
+
+  log('');
+  if (latency)
+    log(
+      `Single-image predict: p50 ${latency.p50Ms.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms (${latency.runs} runs)`,
+    );
+  log(
+    `Peak RSS: ${Math.round(peakRssTrainingMb)} MB after full training; ${Math.round(figures.peakRssMb.wholeBench)} MB for the whole bench`,
+  );
+  for (const [what, why] of Object.entries(skipped)) log(`Not measured: ${what}: ${why}`);
+  if (ratio !== undefined) log(`Engine / PyTorch: ${ratio.toFixed(2)}`);
+
+  if (options.json) {
+    const out = path.resolve(options.out);
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(figures, null, 2)}\n`);
+    log(`Figures written to ${out}`);
+    console.log(JSON.stringify(figures));
+  }
+});
