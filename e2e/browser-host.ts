@@ -1,0 +1,65 @@
+/**
+ * Starts the browser host for end-to-end tests exactly as a person would (`serve.ts`, after a
+ * build), with models kept in a throwaway folder, and reads the tokenised URL it prints.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface TestHost {
+  url: string;
+  origin: string;
+  home: string;
+  stop(): Promise<void>;
+}
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const URL_PATTERN = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/;
+
+export function buildRenderer(): void {
+  if (process.env.E2E_SKIP_BUILD) return;
+  const result = spawnSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`The build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+export async function startTestHost(): Promise<TestHost> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-e2e-'));
+  const child: ChildProcess = spawn('npx', ['tsx', 'src-main/host/serve.ts', '--port', '0'], {
+    cwd: ROOT,
+    env: { ...process.env, MNIST_STUDIO_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`The host printed no URL within 60 s:\n${output}`)), 60_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = URL_PATTERN.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[0]);
+      }
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
+    child.once('exit', (code) =>
+      reject(new Error(`The host exited (code ${code}) before printing its URL:\n${output}`)),
+    );
+  });
+  return {
+    url,
+    origin: new URL(url).origin,
+    home,
+    stop: async () => {
+      // The host runs under npx: signal its whole process group, then wait for it to go.
+      if (child.exitCode === null && child.pid) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        process.kill(-child.pid, 'SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      }
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
