@@ -81,11 +81,15 @@ export function removeAccelerations(): void {
 export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best'): AccelerationStatus {
   removeAccelerations();
   const load = prefer === 'best' ? loadNativeAddon() : undefined;
+  const transpose = tf.getKernel(tf.Transpose, BACKEND);
   if (load?.addon) {
     const addon = load.addon;
     addon.setThreads(blasThreads());
-    replaceKernel(tf.BatchMatMul, (reference) => nativeBatchMatMul(addon, reference));
-    replaceKernel(tf._FusedMatMul, (reference) => nativeFusedMatMul(addon, reference));
+    // What the addon does not handle (e.g. elu) still avoids the stock transposed loop.
+    const withTransposeFirst = (reference: tf.KernelConfig): tf.KernelConfig =>
+      transpose ? { ...reference, kernelFunc: asKernelFunc(transposeFirst(reference, transpose)) } : reference;
+    replaceKernel(tf.BatchMatMul, (reference) => nativeBatchMatMul(addon, withTransposeFirst(reference)));
+    replaceKernel(tf._FusedMatMul, (reference) => nativeFusedMatMul(addon, withTransposeFirst(reference)));
     registerRmspropKernel(addon);
     const blas = shortBlasName(addon.describe());
     status = {
@@ -98,7 +102,6 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
     };
     return status;
   }
-  const transpose = tf.getKernel(tf.Transpose, BACKEND);
   if (!transpose) {
     status = { mode: 'none', descriptions: [], reason: 'the wasm backend has no Transpose kernel' };
     return status;
