@@ -3,7 +3,7 @@
  * build), with models kept in a throwaway folder, and reads the tokenised URL it prints.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -62,4 +62,26 @@ export async function startTestHost(): Promise<TestHost> {
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Kills the engine process of this test host (Linux: found through /proc by its script and the
+ * host's private MNIST_STUDIO_HOME), as a native crash would. Returns false where it cannot.
+ */
+export function killTestEngine(host: TestHost): boolean {
+  if (process.platform !== 'linux') return false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const environment = readFileSync(`/proc/${entry}/environ`, 'utf8');
+      if (command.includes('src-main/engine/process.ts') && environment.includes(`MNIST_STUDIO_HOME=${host.home}`)) {
+        process.kill(Number(entry), 'SIGKILL');
+        return true;
+      }
+    } catch {
+      // The process ended while we looked, or is not ours to read.
+    }
+  }
+  return false;
 }

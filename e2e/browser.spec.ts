@@ -1,10 +1,15 @@
 /** The journey through MNIST Studio served by the browser host (`npm run serve`), in Chromium. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { buildRenderer, startTestHost, type TestHost } from './browser-host';
-import { runJourney } from './journey';
+import { buildRenderer, killTestEngine, startTestHost, type TestHost } from './browser-host';
+import { openView, runJourney, screenshot } from './journey';
 
+const SCREENSHOTS = path.join('test-results', 'screenshots');
 let host: TestHost;
+
+test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   test.setTimeout(180_000);
@@ -23,10 +28,60 @@ test('requests without the token are refused', async ({ request }) => {
   expect(asset.status()).toBe(403);
 });
 
-test('the journey: dataset, model, train, evaluate, draw', async ({ page }) => {
+test('the journey: dataset, model, train, evaluate, draw, save', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(host.url);
-  await runJourney(page, { screenshotDir: path.join('test-results', 'screenshots'), prefix: 'browser' });
+  await runJourney(page, { screenshotDir: SCREENSHOTS, prefix: 'browser' });
   expect(errors, 'uncaught errors in the page').toEqual([]);
+});
+
+test('models export to a typed folder; a broken import is refused in one sentence', async ({ page }) => {
+  await page.goto(host.url);
+  await openView(page, 'Models');
+  const card = page.getByRole('article').first();
+  await card.getByRole('button', { name: 'Export…' }).click();
+  const exportDir = mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-export-'));
+  await card.getByRole('textbox').fill(exportDir);
+  await card.getByRole('button', { name: 'Export', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText(`to ${exportDir}`);
+
+  const broken = mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-broken-'));
+  writeFileSync(path.join(broken, 'model.json'), '{ not json');
+  await page.getByLabel('Folder to import from').fill(broken);
+  await page.getByRole('button', { name: 'Import' }).click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toBeVisible();
+  await expect(alert).not.toContainText(/\bat \S+ \(/); // no stack frames
+  await screenshot(page, '7-models-import-error', { screenshotDir: SCREENSHOTS, prefix: 'browser' });
+});
+
+test('dark theme follows the system', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(host.url);
+  for (const [index, view] of ['Dataset', 'Model', 'Train', 'Evaluate', 'Draw', 'Models'].entries()) {
+    await openView(page, view);
+    if (view === 'Evaluate') await expect(page.getByRole('table', { name: 'Confusion matrix' })).toBeVisible();
+    if (view === 'Dataset') await expect(page.getByRole('list', { name: 'Digits' })).toBeVisible();
+    await screenshot(page, `dark-${index + 1}-${view.toLowerCase()}`, {
+      screenshotDir: SCREENSHOTS,
+      prefix: 'browser',
+    });
+  }
+  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(background).toBe('rgb(18, 20, 24)');
+});
+
+test('an engine crash is announced, and the restarted engine clears the banner', async ({ page }) => {
+  await page.goto(host.url);
+  await openView(page, 'Draw');
+  await expect(page.getByText('Engine ready')).toBeVisible();
+  test.skip(!killTestEngine(host), 'The engine process can only be found through /proc on Linux.');
+  const banner = page.getByRole('alert').filter({ hasText: 'The engine stopped.' });
+  await expect(banner).toBeVisible({ timeout: 2_000 });
+  await screenshot(page, '8-engine-crashed', { screenshotDir: SCREENSHOTS, prefix: 'browser' });
+  await expect(banner).toBeHidden({ timeout: 30_000 });
+  await expect(page.getByText('Engine ready')).toBeVisible();
+  // The unsaved model went with the old engine; the Draw view says so instead of guessing.
+  await expect(page.getByRole('status')).toContainText('No model yet');
 });

@@ -125,6 +125,17 @@ export async function drawDigitAndPredict(page: Page): Promise<void> {
   await expect(page.getByRole('img', { name: 'The 28 by 28 image the model sees' })).toBeVisible();
 }
 
+/** Models: the trained model is saved under a name and listed with its metrics. */
+export async function saveCurrentModel(page: Page, name: string): Promise<void> {
+  await openView(page, 'Models');
+  await page.getByLabel('Model name').fill(name);
+  await page.getByRole('button', { name: 'Save model' }).click();
+  await expect(page.getByRole('status')).toHaveText(`Saved “${name}”.`);
+  const card = page.getByRole('article', { name });
+  await expect(card).toBeVisible();
+  await expect(card).toContainText('407,050');
+}
+
 /** The whole journey, with a screenshot of each view. */
 export async function runJourney(page: Page, options: JourneyOptions): Promise<void> {
   await datasetShowsDigits(page);
@@ -137,6 +148,6 @@ export async function runJourney(page: Page, options: JourneyOptions): Promise<v
   await screenshot(page, '4-evaluate', options);
   await drawDigitAndPredict(page);
   await screenshot(page, '5-draw', options);
-  await openView(page, 'Models');
+  await saveCurrentModel(page, 'Dense 512, 1 epoch');
   await screenshot(page, '6-models', options);
 }

@@ -57,7 +57,8 @@ export function metricChartOptions(
     ],
     axes: [axis(theme, 'epoch'), axis(theme)],
     cursor: { drag: { x: false, y: false } },
-    legend: { show: true },
+    // Labels only: a row of "—" values under every chart is noise; the cursor shows points instead.
+    legend: { show: true, live: false },
   };
 }
 
@@ -75,10 +76,7 @@ export function classBarOptions(
       { label: 'digit' },
       { label, stroke: theme.primary, fill: `${theme.primary}cc`, paths: bars, points: { show: false } },
     ],
-    axes: [
-      axis(theme, undefined, (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : ''))),
-      axis(theme),
-    ],
+    axes: [{ ...axis(theme), splits: () => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }, axis(theme)],
     cursor: { show: false },
     legend: { show: false },
   };

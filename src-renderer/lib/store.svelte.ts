@@ -183,6 +183,9 @@ class Studio {
       case 'engine.status':
         if (event.state === 'crashed') {
           this.engine = { state: 'crashed', message: event.message };
+          // The model lived in the engine that died; saved models are on disk and stay listed.
+          this.current = null;
+          this.evaluation = null;
           this.training.running = false;
           this.training.stopping = false;
         } else if (event.state === 'ready') {
