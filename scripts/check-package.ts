@@ -99,6 +99,10 @@ for (const idx of [
 ]) {
   check(existsSync(path.join(mnistDir, idx)), `MNIST ${idx} is unpacked`);
 }
+if (existsSync(path.join(root, 'src-main/engine/accel/native/build/Release/mnist_accel.node'))) {
+  const addon = 'out/main/native/build/Release/mnist_accel.node';
+  check(existsSync(path.join(unpacked, addon)), 'the OpenBLAS addon is unpacked next to the engine bundle');
+}
 if (existsSync(path.join(root, 'node_modules/@tensorflow/tfjs-node'))) {
   check(existsSync(path.join(unpacked, 'node_modules/@tensorflow/tfjs-node/package.json')), 'tfjs-node is unpacked');
 }
@@ -113,7 +117,10 @@ for (const wasm of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tf
 }
 cpSync(unpacked, path.join(layout, 'app.asar.unpacked'), { recursive: true });
 const { info, dataset } = await askEngine(path.join(layout, 'app.asar/out/main/engine.js'));
-check(!!info?.ok, `packaged engine answers engine.info (${info?.ok ? info.result?.name : info?.error?.message})`);
+check(
+  !!info?.ok,
+  `packaged engine answers engine.info (${info?.ok ? `${info.result?.name}; ${(info.result?.accelerations as string[]).join(', ') || 'no accelerations'}` : info?.error?.message})`,
+);
 const train = dataset?.result?.train as { count?: number } | undefined;
 check(
   !!dataset?.ok && train?.count === 60_000,
