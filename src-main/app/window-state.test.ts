@@ -2,7 +2,14 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SIZE, fitToDisplays, parseWindowState, readWindowState, writeWindowState } from './window-state';
+import {
+  DEFAULT_SIZE,
+  fitToDisplays,
+  parseWindowState,
+  readWindowState,
+  trackWindowState,
+  writeWindowState,
+} from './window-state';
 
 const screen = { x: 0, y: 0, width: 1920, height: 1080 };
 
@@ -54,5 +61,23 @@ describe('window state', () => {
   it('shrinks a window larger than any screen', () => {
     const state = { width: 4000, height: 3000, maximized: false };
     expect(fitToDisplays(state, [screen])).toEqual({ width: 1920, height: 1080, maximized: false });
+  });
+});
+
+describe('trackWindowState', () => {
+  it('saves the normal bounds when the window closes, ready for the next start', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'window-state-'));
+    const file = path.join(dir, 'window-state.json');
+    const listeners = new Map<string, () => void>();
+    trackWindowState(
+      {
+        getNormalBounds: () => ({ x: 40.4, y: 30, width: 1100.6, height: 760 }),
+        isMaximized: () => true,
+        on: (event, listener) => listeners.set(event, listener),
+      },
+      file,
+    );
+    listeners.get('close')?.();
+    expect(readWindowState(file)).toEqual({ x: 40, y: 30, width: 1101, height: 760, maximized: true });
   });
 });

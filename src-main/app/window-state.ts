@@ -96,7 +96,9 @@ export function trackWindowState(window: TrackedWindow, file: string): void {
     clearTimeout(timer);
     timer = undefined;
     try {
-      writeWindowState(file, { ...window.getNormalBounds(), maximized: window.isMaximized() });
+      const { x, y, width, height } = window.getNormalBounds();
+      const [left, top, w, h] = [x, y, width, height].map(Math.round);
+      writeWindowState(file, { x: left, y: top, width: w, height: h, maximized: window.isMaximized() });
     } catch (error) {
       // Losing the window position is not worth interrupting anyone for.
       console.warn(`Could not save the window position to ${file}: ${(error as Error).message}`);
