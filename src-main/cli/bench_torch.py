@@ -10,6 +10,7 @@ Usage: python3 bench_torch.py DATA_DIR [--samples N] [--epochs N] [--seed N]
 
 import argparse
 import json
+import re
 import resource
 import struct
 import sys
@@ -40,7 +41,7 @@ def blas_description(torch):
     except ImportError:
         pass
     config = torch.__config__.show()
-    blas = [line.strip() for line in config.splitlines() if "BLAS" in line.upper()]
+    blas = sorted(set(re.findall(r"\b(?:BLAS_INFO|LAPACK_INFO)=[^,\s]+", config)))
     libraries = []
     try:
         with open("/proc/self/maps", encoding="utf8") as maps:
@@ -50,8 +51,8 @@ def blas_description(torch):
                     libraries.append(name)
     except OSError:
         pass
-    described = ", ".join(blas) if blas else "unknown build BLAS"
-    return f"{described}; loaded: {', '.join(libraries) or 'no BLAS library mapped'}"
+    described = ", ".join(blas) if blas else "build BLAS unknown"
+    return f"{described} (torch.__config__); loaded: {', '.join(libraries) or 'no BLAS library mapped'}"
 
 
 def main():
