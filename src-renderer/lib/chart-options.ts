@@ -38,11 +38,16 @@ export function metricChartOptions(
   theme: ChartTheme,
   metric: 'loss' | 'acc',
   size: { width: number; height: number },
+  /** The run's length in epochs, so lines grow across a fixed axis instead of rescaling it. */
+  epochs: () => number = () => 1,
 ): uPlot.Options {
   const fixed = (digits: number) => (_: uPlot, value: number | null) => (value == null ? '—' : value.toFixed(digits));
   return {
     ...size,
-    scales: { x: { time: false }, y: metric === 'acc' ? { range: (_u, min) => [Math.min(min, 0.8), 1] } : {} },
+    scales: {
+      x: { time: false, range: (_u, _min, max) => [0, Math.max(epochs(), max ?? 0, 1)] },
+      y: metric === 'acc' ? { range: (_u, min) => [Math.min(min, 0.8), 1] } : {},
+    },
     series: [
       { label: 'epoch', value: fixed(2) },
       { label: metric, stroke: theme.primary, width: 2, spanGaps: true, points: { show: false }, value: fixed(4) },

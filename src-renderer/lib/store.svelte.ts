@@ -108,6 +108,9 @@ class Studio {
     ...Object.values(this.settingsProblems),
   ]);
 
+  /** True once the engine has told us what it holds (model, saved models) after connecting. */
+  loaded = $state(false);
+
   private started = false;
 
   /** Calls the engine; on failure shows the error's sentence and resolves to undefined. */
@@ -145,6 +148,7 @@ class Studio {
     if (current !== undefined) this.current = current;
     if (models) this.savedModels = models;
     if (backend && this.engine.state === 'starting') this.engine = { state: 'ready' };
+    if (current !== undefined) this.loaded = true;
     await this.ensureDataset();
   }
 
