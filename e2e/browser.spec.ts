@@ -6,7 +6,8 @@ import { expect, test } from '@playwright/test';
 import { buildRenderer, killTestEngine, startTestHost, type TestHost } from './browser-host';
 import { openView, runJourney, screenshot } from './journey';
 
-const SCREENSHOTS = path.join('test-results', 'screenshots');
+/** Kept next to the other artifacts (test-results/screenshots unless --output says otherwise). */
+const SCREENSHOTS_DIR = () => path.join(test.info().project.outputDir, 'screenshots');
 let host: TestHost;
 
 test.describe.configure({ mode: 'serial' });
@@ -32,7 +33,7 @@ test('the journey: dataset, model, train, evaluate, draw, save', async ({ page }
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(host.url);
-  await runJourney(page, { screenshotDir: SCREENSHOTS, prefix: 'browser' });
+  await runJourney(page, { screenshotDir: SCREENSHOTS_DIR(), prefix: 'browser' });
   expect(errors, 'uncaught errors in the page').toEqual([]);
 });
 
@@ -53,7 +54,7 @@ test('models export to a typed folder; a broken import is refused in one sentenc
   const alert = page.getByRole('alert');
   await expect(alert).toBeVisible();
   await expect(alert).not.toContainText(/\bat \S+ \(/); // no stack frames
-  await screenshot(page, '7-models-import-error', { screenshotDir: SCREENSHOTS, prefix: 'browser' });
+  await screenshot(page, '7-models-import-error', { screenshotDir: SCREENSHOTS_DIR(), prefix: 'browser' });
 });
 
 test('dark theme follows the system', async ({ page }) => {
@@ -64,7 +65,7 @@ test('dark theme follows the system', async ({ page }) => {
     if (view === 'Evaluate') await expect(page.getByRole('table', { name: 'Confusion matrix' })).toBeVisible();
     if (view === 'Dataset') await expect(page.getByRole('list', { name: 'Digits' })).toBeVisible();
     await screenshot(page, `dark-${index + 1}-${view.toLowerCase()}`, {
-      screenshotDir: SCREENSHOTS,
+      screenshotDir: SCREENSHOTS_DIR(),
       prefix: 'browser',
     });
   }
@@ -79,7 +80,7 @@ test('an engine crash is announced, and the restarted engine clears the banner',
   test.skip(!killTestEngine(host), 'The engine process can only be found through /proc on Linux.');
   const banner = page.getByRole('alert').filter({ hasText: 'The engine stopped.' });
   await expect(banner).toBeVisible({ timeout: 2_000 });
-  await screenshot(page, '8-engine-crashed', { screenshotDir: SCREENSHOTS, prefix: 'browser' });
+  await screenshot(page, '8-engine-crashed', { screenshotDir: SCREENSHOTS_DIR(), prefix: 'browser' });
   await expect(banner).toBeHidden({ timeout: 30_000 });
   await expect(page.getByText('Engine ready')).toBeVisible();
   // The unsaved model went with the old engine; the Draw view says so instead of guessing.
