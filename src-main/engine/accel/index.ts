@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { nativeBatchMatMul, nativeFusedMatMul, loadNativeAddon } from './native-kernels';
 import { asKernelFunc, type ReplacementKernel } from './wasm-heap';
 import { registerRmspropKernel, unregisterRmspropKernel } from './rmsprop';
-import { transposeFirst } from './wasm-kernels';
+import { sharedIdentity, transposeFirst } from './wasm-kernels';
 
 export { accelerateRmsprop } from './rmsprop';
 
@@ -27,6 +27,7 @@ export interface AccelerationStatus {
 }
 
 const BACKEND = 'wasm';
+const IDENTITY_DESCRIPTION = "Identity (the tape's clones) shares data instead of copying";
 const MATMUL_KERNELS = [tf.BatchMatMul, tf._FusedMatMul] as const;
 const originals = new Map<string, tf.KernelConfig>();
 let status: AccelerationStatus = { mode: 'none', descriptions: [], reason: 'not installed' };
@@ -80,6 +81,7 @@ export function removeAccelerations(): void {
  */
 export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best'): AccelerationStatus {
   removeAccelerations();
+  replaceKernel(tf.Identity, sharedIdentity);
   const load = prefer === 'best' ? loadNativeAddon() : undefined;
   const transpose = tf.getKernel(tf.Transpose, BACKEND);
   if (load?.addon) {
@@ -98,6 +100,7 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
       descriptions: [
         ...MATMUL_KERNELS.map((name) => `${name} via OpenBLAS on the wasm heap (${blas})`),
         'RMSprop update as one native kernel per variable',
+        IDENTITY_DESCRIPTION,
       ],
     };
     return status;
@@ -114,6 +117,7 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
     reason,
     descriptions: [
       ...MATMUL_KERNELS.map((name) => `${name} with transpose flags as transpose + XNNPACK (no OpenBLAS: ${reason})`),
+      IDENTITY_DESCRIPTION,
     ],
   };
   return status;

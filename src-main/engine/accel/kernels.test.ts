@@ -220,3 +220,18 @@ for (const { mode, skip } of modes) {
     });
   });
 }
+
+describe('shared Identity', () => {
+  it('a clone keeps its values after the original is disposed, and frees its memory last', () => {
+    installAccelerations('wasm-transpose');
+    const before = tf.memory().numBytes;
+    const original = tf.tensor([1.5, -2, 3], [3]);
+    const copy = original.clone();
+    expect(tf.memory().numBytes - before).toBe(24);
+    original.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1.5, -2, 3]);
+    copy.dispose();
+    expect(tf.memory().numBytes).toBe(before);
+    installAccelerations('best');
+  });
+});

@@ -49,3 +49,18 @@ export function transposeFirst(reference: KernelConfig, transpose: KernelConfig)
     }
   };
 }
+
+/**
+ * Identity without a copy. tfjs clones every tensor its tape saves for the backward pass
+ * (~30 per training step, the 784x512 kernel among them); the stock wasm Identity copies the
+ * values each time. Tensors are immutable, so the clone can share the data with a reference
+ * count, as the wasm Reshape kernel and the CPU backend's Identity already do.
+ */
+export function sharedIdentity(reference: KernelConfig): ReplacementKernel {
+  return (args: KernelArguments) => {
+    const { x } = args.inputs;
+    if (!x || x.dtype === 'string') return callKernel(reference, args);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+}
