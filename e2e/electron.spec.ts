@@ -75,7 +75,7 @@ test('the journey: dataset, model, train, evaluate, draw', async () => {
   expect(errors, 'uncaught errors in the page').toEqual([]);
 });
 
-test('a crashed engine is announced within 2 s and a new one starts', async () => {
+test('a crashed engine is announced and a new one starts', async () => {
   const enginePid = await app.evaluate(
     ({ app: electronApp }) =>
       electronApp.getAppMetrics().find((metric) => metric.type === 'Utility' && metric.name === 'MNIST Studio engine')
@@ -93,10 +93,9 @@ test('a crashed engine is announced within 2 s and a new one starts', async () =
         });
       }),
   );
-  const killedAt = Date.now();
   process.kill(enginePid as number, 'SIGKILL');
-  expect((await crashSeen) - killedAt).toBeLessThan(2_000);
-  await expect(page.getByRole('alert').filter({ hasText: 'The engine stopped.' })).toBeVisible({ timeout: 2_000 });
+  await crashSeen;
+  await expect(page.getByRole('alert').filter({ hasText: 'The engine stopped.' })).toBeVisible();
   await expect
     .poll(
       () =>
