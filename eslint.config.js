@@ -9,7 +9,17 @@ const restrict = (patterns) => ['error', { patterns }];
 const group = (names, message) => ({ group: names, message });
 
 export default ts.config(
-  { ignores: ['out/', 'dist/', 'node_modules/', 'scratch/', 'test-results/', 'playwright-report/', 'src-main/engine/accel/native/build/'] },
+  {
+    ignores: [
+      'out/',
+      'dist/',
+      'node_modules/',
+      'scratch/',
+      'test-results/',
+      'playwright-report/',
+      'src-main/engine/accel/native/build/',
+    ],
+  },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs.recommended,
@@ -28,8 +38,14 @@ export default ts.config(
     languageOptions: { globals: { ...globals.browser } },
     rules: {
       'no-restricted-imports': restrict([
-        group(['**/engine', '**/engine/**', '**/host/**', '**/app/**', '**/src-main/index', '**/preload'], 'The renderer talks to the engine only through api.ts and the shared contract.'),
-        group(['electron', '@tensorflow/*', 'node:*', 'ws'], 'The renderer is sandboxed web code: no Node, Electron or tfjs.'),
+        group(
+          ['**/engine', '**/engine/**', '**/host/**', '**/app/**', '**/src-main/index', '**/preload'],
+          'The renderer talks to the engine only through api.ts and the shared contract.',
+        ),
+        group(
+          ['electron', '@tensorflow/*', 'node:*', 'ws'],
+          'The renderer is sandboxed web code: no Node, Electron or tfjs.',
+        ),
       ]),
     },
   },
@@ -38,7 +54,10 @@ export default ts.config(
     rules: {
       'no-restricted-imports': restrict([
         group(['electron'], 'The engine is pure Node: it never imports Electron.'),
-        group(['**/src-renderer/**', 'svelte', 'svelte/*', '**/app/**', '**/host/**', '**/index', '**/preload'], 'The engine never imports UI, main or host code.'),
+        group(
+          ['**/src-renderer/**', 'svelte', 'svelte/*', '**/app/**', '**/host/**', '**/index', '**/preload'],
+          'The engine never imports UI, main or host code.',
+        ),
       ]),
     },
   },
@@ -46,15 +65,24 @@ export default ts.config(
     files: ['src-main/shared/**'],
     rules: {
       'no-restricted-imports': restrict([
-        group(['electron', '@tensorflow/*', 'node:*', 'ws', 'svelte'], 'The shared contract runs in every process: keep it free of Node, Electron, tfjs and UI.'),
-        group(['**/engine/**', '**/host/**', '**/app/**', '**/src-renderer/**'], 'Shared code imports only shared code.'),
+        group(
+          ['electron', '@tensorflow/*', 'node:*', 'ws', 'svelte'],
+          'The shared contract runs in every process: keep it free of Node, Electron, tfjs and UI.',
+        ),
+        group(
+          ['**/engine/**', '**/host/**', '**/app/**', '**/src-renderer/**'],
+          'Shared code imports only shared code.',
+        ),
       ]),
     },
   },
   {
     files: ['src-main/host/**', 'src-main/cli/**'],
     rules: {
-      'no-restricted-imports': restrict([group(['electron'], 'The browser host and the CLI run without Electron.'), group(['**/src-renderer/**'], 'Hosts never import UI code.')]),
+      'no-restricted-imports': restrict([
+        group(['electron'], 'The browser host and the CLI run without Electron.'),
+        group(['**/src-renderer/**'], 'Hosts never import UI code.'),
+      ]),
     },
   },
 );

@@ -17,9 +17,12 @@ if (!isRoot || !hasApt) {
 }
 console.log('Installing Debian chromium for the end-to-end tests (apt-get install -y chromium)...');
 try {
-  execSync('apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium', {
-    stdio: 'inherit',
-  });
+  execSync(
+    'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium',
+    {
+      stdio: 'inherit',
+    },
+  );
 } catch {
   console.error('Installing chromium with apt-get failed; install it by hand and run the tests again.');
   process.exit(1);
