@@ -62,7 +62,7 @@ export interface NativeAccelAddon {
 const ADDON_FILE = path.join('native', 'build', 'Release', 'mnist_accel.node');
 const FUSED_ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2 };
 
-/** Where the built addon may be: an explicit override, next to this module, or in the source tree. */
+/** Where the built addon may be: MNIST_STUDIO_ACCEL_ADDON, next to this module, a packaged app's resources/native, or the source tree. */
 export function addonCandidates(): string[] {
   const candidates: string[] = [];
   const override = process.env.MNIST_STUDIO_ACCEL_ADDON;
@@ -73,6 +73,9 @@ export function addonCandidates(): string[] {
   } catch {
     // Bundled without a file URL: fall through to the source-tree location.
   }
+  // A packaged app: electron-builder can ship the addon in resources/native (extraResources).
+  const resourcesPath = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
+  if (resourcesPath) candidates.push(path.join(resourcesPath, 'native', 'mnist_accel.node'));
   candidates.push(path.join(process.cwd(), 'src-main', 'engine', 'accel', ADDON_FILE));
   return [...new Set(candidates.map((file) => file.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1')))];
 }
