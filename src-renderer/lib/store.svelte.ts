@@ -52,6 +52,8 @@ class TrainingRun {
   points = $state.raw<TrainPoint[]>([]);
   epochs = $state.raw<EpochMetrics[]>([]);
   result = $state.raw<TrainResult | null>(null);
+  /** Why the last run failed, if it did. */
+  failure = $state<string | null>(null);
   startedAt = $state(0);
 
   reset(begin: TrainBegin | null): void {
@@ -60,6 +62,7 @@ class TrainingRun {
     this.points = [];
     this.epochs = [];
     this.result = null;
+    this.failure = null;
     this.startedAt = performance.now();
   }
 }
@@ -153,9 +156,14 @@ class Studio {
   }
 
   async ensureDataset(): Promise<void> {
-    const known = await this.call('dataset.current', {});
+    let known = await this.call('dataset.current', {});
+    if (known === null) {
+      // Asking for one sample makes the engine load its dataset; unlike dataset.load it is
+      // allowed while a training run (perhaps started from another window) holds the engine.
+      await this.call('dataset.samples', { split: 'train', offset: 0, limit: 1 });
+      known = await this.call('dataset.current', {});
+    }
     if (known) this.dataset = known;
-    else if (known === null) this.dataset = (await this.call('dataset.load', { source: { kind: 'builtin' } })) ?? null;
   }
 
   handleEvent(event: EngineEvent): void {
@@ -175,7 +183,7 @@ class Studio {
         this.training.running = false;
         this.training.stopping = false;
         this.training.result = event.result;
-        if (event.error) this.error = event.error.message;
+        if (event.error) this.error = this.training.failure = event.error.message;
         if (event.result) {
           this.evaluation = null;
           void this.call('model.current', {}).then((current) => current !== undefined && (this.current = current));
@@ -225,6 +233,7 @@ class Studio {
     const result = await this.call('train.start', params);
     this.training.running = false;
     if (result) this.training.result = result;
+    else this.training.failure ??= this.error;
   }
 
   async stopTraining(): Promise<void> {
