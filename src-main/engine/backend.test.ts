@@ -8,9 +8,9 @@ import { wasmDirectory } from './backend';
 const script = path.join(import.meta.dirname, 'testing/print-backend.ts');
 
 /** The backend choice is once per process, so each case runs in a fresh one. */
-function pick(backend?: string) {
+function pick(backend?: string, ...args: string[]) {
   const env = { ...process.env, MNIST_STUDIO_BACKEND: backend ?? '' };
-  const output = execFileSync(process.execPath, ['--import', 'tsx', script], { env, encoding: 'utf8' });
+  const output = execFileSync(process.execPath, ['--import', 'tsx', script, ...args], { env, encoding: 'utf8' });
   return JSON.parse(output.trim().split('\n').pop() as string);
 }
 
@@ -33,6 +33,12 @@ describe('backend selection', () => {
       expect(result.info).toMatchObject({ name: 'wasm', native: false, tfjsVersion: '4.22.0' });
       expect(result.info.reason).toMatch(/@tensorflow\/tfjs-node\) is not installed/);
     }
+  });
+
+  it('starts one backend for callers that ask at the same moment', () => {
+    const result = pick(undefined, '--twice');
+    expect(result.sameForAll).toBe(true);
+    expect(result.info.name).toBe(pick().info.name);
   });
 
   it('runs the CPU backend when forced, naming the variable as the reason', () => {

@@ -15,6 +15,7 @@ const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 const requireHere = createRequire(import.meta.url);
 
 let active: BackendInfo | undefined;
+let starting: Promise<BackendInfo> | undefined;
 const accelerations: string[] = [];
 
 /** Registers a speed-up the engine installed on the active backend, so the UI can show it. */
@@ -84,8 +85,16 @@ function parseForced(value: string | undefined): BackendName | undefined {
  * Initialises tfjs once per process. `MNIST_STUDIO_BACKEND` (or `forced`) pins one backend and
  * fails loudly when that one cannot load; otherwise the first that loads wins.
  */
-export async function initBackend(forced = process.env.MNIST_STUDIO_BACKEND): Promise<BackendInfo> {
-  if (active) return active;
+export function initBackend(forced = process.env.MNIST_STUDIO_BACKEND): Promise<BackendInfo> {
+  // One start-up per process: concurrent callers share it instead of racing two backends.
+  starting ??= startBackend(forced).catch((error: unknown) => {
+    starting = undefined;
+    throw error;
+  });
+  return starting;
+}
+
+async function startBackend(forced: string | undefined): Promise<BackendInfo> {
   const pinned = parseForced(forced);
   const reasons: string[] = [];
   for (const name of pinned ? [pinned] : ORDER) {
