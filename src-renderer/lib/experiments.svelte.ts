@@ -48,6 +48,8 @@ class Experiments {
   });
 
   private started = false;
+  /** Id of a sweep whose appearance in the list has already been asked for. */
+  private listing = '';
 
   start(): void {
     if (this.started) return;
@@ -76,6 +78,11 @@ class Experiments {
       case 'sweep.progress':
         if (!this.running || !this.live || (this.live.id && this.live.id !== event.id)) this.adopt(event.id);
         if (this.live && !this.live.id) this.live = { ...this.live, id: event.id };
+        // The engine saved the record as the sweep began: list it (once) with its Running badge.
+        if (!this.history.some((record) => record.id === event.id) && this.listing !== event.id) {
+          this.listing = event.id;
+          void this.refresh();
+        }
         this.progress = event;
         break;
       case 'sweep.point':

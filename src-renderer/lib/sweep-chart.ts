@@ -105,7 +105,12 @@ export function sweepChartOptions(
         splits: (u) => log2Ticks(u.scales.x.min ?? 1, u.scales.x.max ?? 2048),
         values: (_u, splits) => splits.map((value) => String(value)),
       },
-      { ...yAxis, values: (_u, splits) => splits.map((value) => value.toFixed(2)), size: 48 },
+      {
+        ...yAxis,
+        incrs: [0.01, 0.02, 0.05, 0.1, 0.2],
+        values: (_u, splits) => splits.map((value) => value.toFixed(2)),
+        size: 48,
+      },
     ],
     cursor: { drag: { x: false, y: false } },
     legend: { show: true },

@@ -1,7 +1,7 @@
 /** Words and numbers about sweeps, shared by the Experiments components. Pure. */
 import type { SweepRecord } from '../../src-main/shared/contract';
 import { IMAGE_PIXELS, NUM_CLASSES } from '../../src-main/shared/spec';
-import { formatInt, plural } from './format';
+import { formatDuration, formatInt, plural } from './format';
 
 /** Trainable parameters of the example's model with `units` hidden units (Dense(U) -> Dense(10)). */
 export function exampleParams(units: number): number {
@@ -46,4 +46,11 @@ export function describeRun(progress: {
   epochs: number;
 }): string {
   return `Run ${progress.run} of ${progress.runs} — ${progress.units} units, epoch ${progress.epoch}/${progress.epochs}`;
+}
+
+/** Training time of one run: tenths under 10 s ("0.4 s"), then like formatDuration ("1 min 05 s"). */
+export function formatSeconds(seconds: number): string {
+  return Number.isFinite(seconds) && seconds >= 0 && seconds < 9.95
+    ? `${seconds.toFixed(1)} s`
+    : formatDuration(seconds);
 }
