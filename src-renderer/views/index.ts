@@ -6,6 +6,7 @@ import type { Component } from 'svelte';
 import DatasetView from './DatasetView.svelte';
 import DrawView from './DrawView.svelte';
 import EvaluateView from './EvaluateView.svelte';
+import ExperimentsView from './ExperimentsView.svelte';
 import ModelsView from './ModelsView.svelte';
 import ModelView from './ModelView.svelte';
 import TrainView from './TrainView.svelte';
@@ -70,6 +71,14 @@ export const VIEWS: ViewEntry[] = [
     description: 'Saved models: load, export, import or delete them.',
     icon: 'M3 7h18v13H3zM3 7l2-4h14l2 4M9 12h6',
     component: ModelsView,
+  },
+  {
+    id: 'experiments',
+    label: 'Experiments',
+    keras: 'for units in sizes: fit()',
+    description: "The example's closing question: test accuracy against the number of hidden units, swept and plotted.",
+    icon: 'M4 4v16h16M7.5 15.5l3.5-4.5 3 2.5 4.5-6',
+    component: ExperimentsView,
   },
 ];
 
