@@ -92,6 +92,7 @@ test('a short sweep puts two points on the chart and in the table', async ({ pag
   const bytes = Buffer.concat(await (await png.createReadStream()).toArray());
   expect(bytes.subarray(1, 4).toString('ascii')).toBe('PNG');
   expect(bytes.length).toBeGreaterThan(5000);
+  await png.saveAs(path.join(shots.screenshotDir, `${shots.prefix}-7-experiments-export.png`));
 
   const list = page.getByRole('list', { name: 'Earlier sweeps' }).getByRole('listitem');
   await expect(list).toHaveCount(1);
@@ -99,15 +100,15 @@ test('a short sweep puts two points on the chart and in the table', async ({ pag
   expect(errors, 'uncaught errors in the page').toEqual([]);
 });
 
-test('stopping a sweep after its first point keeps that point, and it can be resumed later', async ({ page }) => {
+test('stopping a sweep after its first point keeps that point', async ({ page }) => {
   const start = page.getByRole('button', { name: 'Start sweep' });
-  // The second size is big and trains for many epochs, so Stop lands in the middle of it.
-  await fillForm(page, '8, 4096', '10', '2000');
+  // The second size is bigger and trains for many epochs, so Stop lands in the middle of it.
+  await fillForm(page, '8, 1024', '10', '2000');
   await start.click();
   await expect(start).toBeDisabled();
   await expect(status(page)).toHaveText(/^Run 1 of 2 — 8 units, epoch \d+\/10$/, { timeout: 60_000 });
   await expect(chart(page)).toHaveAttribute('data-samples', '1', { timeout: 120_000 });
-  await expect(status(page)).toHaveText(/^Run 2 of 2 — 4096 units/);
+  await expect(status(page)).toHaveText(/^Run 2 of 2 — 1024 units/);
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(status(page)).toHaveText('Stopped: 1 of 2 sizes kept. Resume it from the list below.', {
     timeout: 60_000,
@@ -121,7 +122,7 @@ test('stopping a sweep after its first point keeps that point, and it can be res
   const stopped = page
     .getByRole('list', { name: 'Earlier sweeps' })
     .getByRole('listitem')
-    .filter({ hasText: '8, 4096' });
+    .filter({ hasText: '8, 1024' });
   await expect(stopped).toContainText('Stopped');
   await expect(stopped).toContainText('1/2 sizes');
   await expect(stopped.getByRole('button', { name: 'Resume' })).toBeEnabled();
@@ -129,6 +130,20 @@ test('stopping a sweep after its first point keeps that point, and it can be res
   await stopped.getByRole('button', { name: /^Open sweep of / }).click();
   await expect(chart(page)).toHaveAttribute('data-samples', '1');
   await expect(doneRows(page)).toHaveCount(1);
+});
+
+test('a stopped sweep resumes with the sizes it has not finished', async ({ page }) => {
+  const items = page.getByRole('list', { name: 'Earlier sweeps' }).getByRole('listitem');
+  const stopped = items.filter({ hasText: '8, 1024' });
+  await stopped.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByRole('button', { name: 'Start sweep' })).toBeDisabled();
+  await expect(status(page)).toHaveText(/^Run 2 of 2 — 1024 units/, { timeout: 60_000 });
+  await expect(status(page)).toHaveText('Finished: 2 of 2 sizes.', { timeout: 180_000 });
+  await expect(chart(page)).toHaveAttribute('data-samples', '2');
+  await expect(doneRows(page)).toHaveCount(2);
+  await expect(items).toHaveCount(2);
+  await expect(stopped).toContainText('Completed');
+  await expect(stopped).toContainText('2/2 sizes');
 });
 
 test('earlier sweeps reopen, and delete only after confirming', async ({ page }) => {
@@ -139,7 +154,7 @@ test('earlier sweeps reopen, and delete only after confirming', async ({ page })
   await expect(chart(page)).toHaveAttribute('data-samples', '2');
   await expect(doneRows(page)).toHaveCount(2);
 
-  const stopped = items.filter({ hasText: '8, 4096' });
+  const stopped = items.filter({ hasText: '8, 1024' });
   await stopped.getByRole('button', { name: /^Delete sweep of / }).click();
   await stopped.getByRole('button', { name: 'Keep' }).click();
   await expect(items).toHaveCount(2);

@@ -97,6 +97,8 @@ class Experiments {
         void this.refresh();
         break;
       case 'engine.status':
+        // A restarted engine: the interrupted sweep is on disk as 'running', resumable.
+        if (event.state === 'ready') void this.refresh();
         if (event.state === 'crashed' && this.running) {
           this.running = false;
           this.stopping = false;
