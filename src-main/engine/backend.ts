@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../shared/errors';
 import type { BackendInfo } from '../shared/contract';
 import { accelerateWasmBackend } from './accel';
+import { addMissingWasmKernels } from './missing-kernels';
 
 export type BackendName = BackendInfo['name'];
 const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -62,6 +63,7 @@ async function loadWasm(): Promise<void> {
   }
   // Faster matrix products (OpenBLAS addon, else transpose + XNNPACK); see accel/index.ts.
   for (const description of accelerateWasmBackend().descriptions) noteAcceleration(description);
+  for (const description of addMissingWasmKernels()) noteAcceleration(description);
 }
 
 async function loadCpu(): Promise<void> {

@@ -143,7 +143,8 @@ function fusedApplyGradients(optimizer: RmspropInternals, stock: RmspropInternal
  * Returns whether it did; calling it again on the same optimizer is a no-op.
  */
 export function accelerateRmsprop(optimizer: tf.Optimizer): boolean {
-  if (!(optimizer instanceof tf.RMSPropOptimizer)) return false;
+  // Not instanceof: tfjs optimizers duck-type Symbol.hasInstance, so Adam "is" an RMSPropOptimizer.
+  if (optimizer.getClassName() !== tf.RMSPropOptimizer.className) return false;
   const target = optimizer as unknown as RmspropInternals & { [ACCELERATED]?: boolean };
   if (target.centered) return false;
   if (target[ACCELERATED]) return true;
