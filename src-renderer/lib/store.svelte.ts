@@ -191,6 +191,8 @@ class Studio {
         break;
       case 'dataset.progress':
         this.datasetProgress = event.fraction >= 1 ? null : { stage: event.stage, fraction: event.fraction };
+        // A dataset may be opened outside the views (File > Open Dataset Folder...): re-read it.
+        if (event.fraction >= 1) void this.ensureDataset();
         break;
       case 'engine.status':
         if (event.state === 'crashed') {
