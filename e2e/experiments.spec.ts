@@ -156,7 +156,9 @@ test('earlier sweeps reopen, and delete only after confirming', async ({ page })
 
   const stopped = items.filter({ hasText: '8, 1024' });
   await stopped.getByRole('button', { name: /^Delete sweep of / }).click();
-  await stopped.getByRole('button', { name: 'Keep' }).click();
+  // The confirmation takes the focus on its safe choice, so Enter keeps the sweep.
+  await expect(stopped.getByRole('button', { name: 'Keep' })).toBeFocused();
+  await page.keyboard.press('Enter');
   await expect(items).toHaveCount(2);
   await stopped.getByRole('button', { name: /^Delete sweep of / }).click();
   await stopped.getByRole('button', { name: 'Delete', exact: true }).click();
