@@ -20,7 +20,7 @@ export function readChartTheme(element: Element = document.documentElement): Cha
   };
 }
 
-function axis(theme: ChartTheme, label?: string, values?: uPlot.Axis['values']): uPlot.Axis {
+export function axis(theme: ChartTheme, label?: string, values?: uPlot.Axis['values']): uPlot.Axis {
   return {
     stroke: theme.text,
     grid: { stroke: theme.grid, width: 1 },

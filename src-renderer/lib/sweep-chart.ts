@@ -4,7 +4,7 @@
  */
 import type uPlot from 'uplot';
 import type { SweepPoint } from '../../src-main/shared/contract';
-import type { ChartTheme } from './chart-options';
+import { axis, type ChartTheme } from './chart-options';
 
 /** Measured on the issue author's machine with PyTorch: the example's model, RMSprop lr 0.001, batch 32, 5 epochs, full MNIST. */
 export const PYTORCH_REFERENCE: ReadonlyArray<{ units: number; testAccuracy: number }> = [
@@ -48,18 +48,6 @@ export function accuracyFloor(values: (number | null)[]): number {
   const lowest = Math.min(...values.filter((value): value is number => value != null));
   if (!Number.isFinite(lowest)) return 0.85;
   return Math.max(0, Math.min(0.85, Math.floor((lowest - 0.01) * 20) / 20));
-}
-
-function axis(theme: ChartTheme, label: string): uPlot.Axis {
-  return {
-    stroke: theme.text,
-    grid: { stroke: theme.grid, width: 1 },
-    ticks: { stroke: theme.grid, width: 1 },
-    font: '11px system-ui, sans-serif',
-    labelFont: '11px system-ui, sans-serif',
-    label,
-    labelSize: 18,
-  };
 }
 
 export function sweepChartOptions(
