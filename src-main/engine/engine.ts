@@ -76,6 +76,27 @@ export class Engine {
     if (this.training) throw new StudioError('BUSY', `Cannot ${action} while training or a sweep runs; stop it first.`);
   }
 
+  /**
+   * Runs a training run or a sweep: one at a time. The slot is claimed before the first await,
+   * so a second request is refused rather than interleaved.
+   */
+  private async exclusively<T>(action: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.requireIdle(action);
+    const controller = new AbortController();
+    this.training = controller;
+    try {
+      return await work(controller.signal);
+    } finally {
+      this.training = undefined;
+    }
+  }
+
+  private stopRunning(): { stopping: boolean } {
+    const stopping = this.training !== undefined;
+    this.training?.abort();
+    return { stopping };
+  }
+
   private requireModel(): CurrentModel {
     if (!this.current)
       throw new StudioError('NO_MODEL', 'There is no model yet; train one or load a saved model first.');
@@ -109,46 +130,38 @@ export class Engine {
     },
 
     'train.start': async ({ spec: rawSpec, settings }) => {
-      this.requireIdle('start another training run');
       const spec = validateSpec(rawSpec);
-      // Claimed before the first await so that a second request is refused, not interleaved.
-      const controller = new AbortController();
-      this.training = controller;
-      let model: tf.LayersModel | undefined;
-      try {
-        await initBackend();
-        const dataset = await this.ensureDataset();
-        const trained = buildModel(spec, settings.seed);
-        model = trained;
-        const result = await train(trained, spec, dataset.train, settings, {
-          signal: controller.signal,
-          onBegin: (info) => this.emit({ kind: 'train.begin', ...info, params: trained.countParams() }),
-          onBatch: (metrics) => this.emit({ kind: 'train.batch', metrics }),
-          onEpoch: (metrics) => this.emit({ kind: 'train.epoch', metrics }),
-        });
-        this.replaceCurrent({
-          model: trained,
-          spec,
-          settings,
-          dataset: { id: dataset.info.id, name: dataset.info.name },
-          history: result.history,
-        });
-        this.emit({ kind: 'train.end', result });
-        return result;
-      } catch (error) {
-        model?.dispose();
-        this.emit({ kind: 'train.end', result: null, error: toErrorPayload(error) });
-        throw error;
-      } finally {
-        this.training = undefined;
-      }
+      return this.exclusively('start another training run', async (signal) => {
+        let model: tf.LayersModel | undefined;
+        try {
+          await initBackend();
+          const dataset = await this.ensureDataset();
+          const trained = buildModel(spec, settings.seed);
+          model = trained;
+          const result = await train(trained, spec, dataset.train, settings, {
+            signal,
+            onBegin: (info) => this.emit({ kind: 'train.begin', ...info, params: trained.countParams() }),
+            onBatch: (metrics) => this.emit({ kind: 'train.batch', metrics }),
+            onEpoch: (metrics) => this.emit({ kind: 'train.epoch', metrics }),
+          });
+          this.replaceCurrent({
+            model: trained,
+            spec,
+            settings,
+            dataset: { id: dataset.info.id, name: dataset.info.name },
+            history: result.history,
+          });
+          this.emit({ kind: 'train.end', result });
+          return result;
+        } catch (error) {
+          model?.dispose();
+          this.emit({ kind: 'train.end', result: null, error: toErrorPayload(error) });
+          throw error;
+        }
+      });
     },
 
-    'train.stop': async () => {
-      const stopping = this.training !== undefined;
-      this.training?.abort();
-      return { stopping };
-    },
+    'train.stop': async () => this.stopRunning(),
 
     'model.current': async () => {
       if (!this.current) return null;
@@ -207,47 +220,39 @@ export class Engine {
       return this.store.import(dir);
     },
 
-    'sweep.start': async (params) => {
-      this.requireIdle('start a sweep');
-      const controller = new AbortController();
-      this.training = controller;
-      let record: SweepRecord | undefined;
-      try {
-        const backend = await initBackend();
-        const dataset = await this.ensureDataset();
-        record =
-          'resumeId' in params
-            ? await this.experiments.get(params.resumeId)
-            : newSweepRecord(params.settings, dataset, backend.name);
-        const id = record.id;
-        record = await runSweep(record, dataset, {
-          signal: controller.signal,
-          persist: (latest) => {
-            record = latest;
-            return this.experiments.save(latest);
-          },
-          onProgress: (progress) => this.emit({ kind: 'sweep.progress', id, ...progress }),
-          onPoint: (point) => this.emit({ kind: 'sweep.point', id, point }),
-        });
-        this.emit({ kind: 'sweep.end', record });
-        return record;
-      } catch (error) {
-        if (record) {
-          record = { ...record, status: 'stopped' };
-          await this.experiments.save(record).catch(() => undefined);
-          this.emit({ kind: 'sweep.end', record, error: toErrorPayload(error) });
+    'sweep.start': async (params) =>
+      this.exclusively('start a sweep', async (signal) => {
+        let record: SweepRecord | undefined;
+        try {
+          const backend = await initBackend();
+          const dataset = await this.ensureDataset();
+          record =
+            'resumeId' in params
+              ? await this.experiments.get(params.resumeId)
+              : newSweepRecord(params.settings, dataset, backend.name);
+          const id = record.id;
+          record = await runSweep(record, dataset, {
+            signal,
+            persist: (latest) => {
+              record = latest;
+              return this.experiments.save(latest);
+            },
+            onProgress: (progress) => this.emit({ kind: 'sweep.progress', id, ...progress }),
+            onPoint: (point) => this.emit({ kind: 'sweep.point', id, point }),
+          });
+          this.emit({ kind: 'sweep.end', record });
+          return record;
+        } catch (error) {
+          if (record) {
+            record = { ...record, status: 'stopped' };
+            await this.experiments.save(record).catch(() => undefined);
+            this.emit({ kind: 'sweep.end', record, error: toErrorPayload(error) });
+          }
+          throw error;
         }
-        throw error;
-      } finally {
-        this.training = undefined;
-      }
-    },
+      }),
 
-    'sweep.stop': async () => {
-      const stopping = this.training !== undefined;
-      this.training?.abort();
-      return { stopping };
-    },
+    'sweep.stop': async () => this.stopRunning(),
 
     'sweep.list': async () => this.experiments.list(),
 
