@@ -7,7 +7,7 @@ import type { BatchMetrics, EpochMetrics, TrainResult } from '../shared/contract
 import { StudioError } from '../shared/errors';
 import type { ModelSpec, TrainSettings } from '../shared/spec';
 import { inputShapeFor } from '../shared/spec';
-import { accelerateRmsprop } from './accel';
+import { accelerateRmsprop, fusedDenseLoss } from './accel';
 import { Batcher } from './dataset';
 import type { LabelledImages } from './idx';
 
@@ -131,6 +131,8 @@ export async function train(
   const optimizer = model.optimizer;
   // On the wasm backend, RMSprop's update runs as one kernel per variable (same math, same state).
   accelerateRmsprop(optimizer);
+  // Dense stacks on the wasm backend with the addon: fewer, fused kernels per step (same math).
+  const fusedLoss = fusedDenseLoss(model);
   const inputShape = inputShapeFor(spec);
   const { train: trainIndices, validation } = splitIndices(set.count, settings);
   const batches = Math.ceil(trainIndices.length / settings.batchSize);
@@ -172,6 +174,11 @@ export async function train(
       const lossTensor = tf.tidy(() => {
         const { xs, ys } = batcher.batch(trainIndices, start, end);
         return optimizer.minimize(() => {
+          if (fusedLoss) {
+            const { loss, probabilities } = fusedLoss(xs, ys);
+            kept = tf.keep(probabilities);
+            return loss;
+          }
           const predictions = model.apply(xs, { training: true }) as tf.Tensor;
           kept = tf.keep(predictions);
           return categoricalLoss(ys, predictions);

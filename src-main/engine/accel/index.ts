@@ -10,9 +10,11 @@ import * as tf from '@tensorflow/tfjs';
 import { nativeBatchMatMul, nativeFusedMatMul, loadNativeAddon } from './native-kernels';
 import { asKernelFunc, type ReplacementKernel } from './wasm-heap';
 import { registerRmspropKernel, unregisterRmspropKernel } from './rmsprop';
+import { registerDenseKernels, unregisterDenseKernels } from './dense';
 import { sharedIdentity, transposeFirst } from './wasm-kernels';
 
 export { accelerateRmsprop } from './rmsprop';
+export { fusedDenseLoss, type FusedDenseLoss } from './dense';
 
 export type AccelerationMode = 'openblas' | 'wasm-transpose' | 'none';
 
@@ -72,6 +74,7 @@ export function removeAccelerations(): void {
   }
   originals.clear();
   unregisterRmspropKernel();
+  unregisterDenseKernels();
   status = { mode: 'none', descriptions: [], reason: 'removed' };
 }
 
@@ -93,6 +96,7 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
     replaceKernel(tf.BatchMatMul, (reference) => nativeBatchMatMul(addon, withTransposeFirst(reference)));
     replaceKernel(tf._FusedMatMul, (reference) => nativeFusedMatMul(addon, withTransposeFirst(reference)));
     registerRmspropKernel(addon);
+    registerDenseKernels(addon);
     const blas = shortBlasName(addon.describe());
     status = {
       mode: 'openblas',
@@ -100,6 +104,7 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
       descriptions: [
         ...MATMUL_KERNELS.map((name) => `${name} via OpenBLAS on the wasm heap (${blas})`),
         'RMSprop update as one native kernel per variable',
+        'Dense layers in training as one kernel forward and one backward; softmax + cross-entropy from the logits',
         IDENTITY_DESCRIPTION,
       ],
     };

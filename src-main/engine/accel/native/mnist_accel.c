@@ -13,6 +13,7 @@
 #include <node_api.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ACTIVATION_LINEAR 0
@@ -203,6 +204,192 @@ static napi_value rmsprop_step(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Scratch for the activation's gradient (m x n floats), grown as needed; JS is single-threaded. */
+static float* scratch = NULL;
+static size_t scratch_floats = 0;
+
+static float* scratch_of(size_t floats) {
+  if (floats > scratch_floats) {
+    float* grown = (float*)realloc(scratch, floats * sizeof(float));
+    if (grown == NULL) return NULL;
+    scratch = grown;
+    scratch_floats = floats;
+  }
+  return scratch;
+}
+
+/*
+ * denseGrad(heap, m, k, n, xOffset, wOffset, yOffset, dyOffset, dwOffset, dbOffset, dxOffset, activation)
+ *
+ * The backward pass of y = activation(x.W + b) for x [m, k], W [k, n], y and dy [m, n]:
+ *   d = dy * activation'(y)   (relu: y > 0, as tfjs' step(y); linear: d = dy)
+ *   dW = x^T.d  [k, n];  db = column sums of d [n] (dbOffset < 0: none);  dx = d.W^T [m, k] (dxOffset < 0: none)
+ * The same products tfjs' gradient asks of BatchMatMul, the sums in row order as its Sum kernel.
+ */
+static napi_value dense_grad(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  THROW_IF_FAILED(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 12) {
+    napi_throw_error(env, NULL, "mnist_accel.denseGrad expects 12 arguments");
+    return NULL;
+  }
+  void* heap = NULL;
+  size_t heap_bytes = 0;
+  THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes));
+  int64_t v[11];
+  for (int i = 0; i < 11; i++) {
+    if (!read_int64(env, argv[1 + i], &v[i])) {
+      napi_throw_error(env, NULL, "mnist_accel.denseGrad: bad argument types");
+      return NULL;
+    }
+  }
+  const int64_t m = v[0], k = v[1], n = v[2], activation = v[10];
+  const int64_t x_off = v[3], w_off = v[4], y_off = v[5], dy_off = v[6], dw_off = v[7], db_off = v[8], dx_off = v[9];
+  if (m < 1 || k < 1 || n < 1 || m > INT32_MAX || k > INT32_MAX || n > INT32_MAX ||
+      (activation != ACTIVATION_LINEAR && activation != ACTIVATION_RELU)) {
+    napi_throw_range_error(env, NULL, "mnist_accel.denseGrad: invalid dimensions");
+    return NULL;
+  }
+  if (!float_range_inside(x_off, m * k, heap_bytes) || !float_range_inside(w_off, k * n, heap_bytes) ||
+      !float_range_inside(y_off, m * n, heap_bytes) || !float_range_inside(dy_off, m * n, heap_bytes) ||
+      !float_range_inside(dw_off, k * n, heap_bytes) || (db_off >= 0 && !float_range_inside(db_off, n, heap_bytes)) ||
+      (dx_off >= 0 && !float_range_inside(dx_off, m * k, heap_bytes))) {
+    napi_throw_range_error(env, NULL, "mnist_accel.denseGrad: a tensor lies outside the heap");
+    return NULL;
+  }
+  char* base = (char*)heap;
+  const float* x = (const float*)(base + x_off);
+  const float* w = (const float*)(base + w_off);
+  const float* y = (const float*)(base + y_off);
+  const float* dy = (const float*)(base + dy_off);
+  const float* d = dy;
+  if (activation == ACTIVATION_RELU) {
+    float* masked = scratch_of((size_t)(m * n));
+    if (masked == NULL) {
+      napi_throw_error(env, NULL, "mnist_accel.denseGrad: out of memory");
+      return NULL;
+    }
+    for (int64_t i = 0; i < m * n; i++) masked[i] = dy[i] * (y[i] > 0.0f ? 1.0f : (y[i] == y[i] ? 0.0f : y[i]));
+    d = masked;
+  }
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)n, (int)m, 1.0f, x, (int)k, d, (int)n, 0.0f,
+              (float*)(base + dw_off), (int)n);
+  if (db_off >= 0) {
+    float* db = (float*)(base + db_off);
+    for (int64_t col = 0; col < n; col++) db[col] = 0.0f;
+    for (int64_t row = 0; row < m; row++)
+      for (int64_t col = 0; col < n; col++) db[col] += d[row * n + col];
+  }
+  if (dx_off >= 0) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)n, 1.0f, d, (int)n, w, (int)n, 0.0f,
+                (float*)(base + dx_off), (int)k);
+  }
+  return NULL;
+}
+
+/*
+ * softmaxCrossEntropy(heap, rows, classes, logitsOffset, labelsOffset, probabilitiesOffset, lossOffset)
+ *
+ * Keras' categorical cross-entropy of a softmax output, computed from the logits z as Keras
+ * does: p = softmax(z) per row; loss = mean over rows of sum_c y_c (logsumexp(z) - z_c).
+ */
+static napi_value softmax_cross_entropy(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  THROW_IF_FAILED(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 7) {
+    napi_throw_error(env, NULL, "mnist_accel.softmaxCrossEntropy expects 7 arguments");
+    return NULL;
+  }
+  void* heap = NULL;
+  size_t heap_bytes = 0;
+  THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes));
+  int64_t v[6];
+  for (int i = 0; i < 6; i++) {
+    if (!read_int64(env, argv[1 + i], &v[i])) {
+      napi_throw_error(env, NULL, "mnist_accel.softmaxCrossEntropy: bad argument types");
+      return NULL;
+    }
+  }
+  const int64_t rows = v[0], classes = v[1];
+  if (rows < 1 || classes < 1 || rows > INT32_MAX || classes > INT32_MAX || !float_range_inside(v[2], rows * classes, heap_bytes) ||
+      !float_range_inside(v[3], rows * classes, heap_bytes) || !float_range_inside(v[4], rows * classes, heap_bytes) ||
+      !float_range_inside(v[5], 1, heap_bytes)) {
+    napi_throw_range_error(env, NULL, "mnist_accel.softmaxCrossEntropy: a tensor lies outside the heap");
+    return NULL;
+  }
+  char* base = (char*)heap;
+  const float* z = (const float*)(base + v[2]);
+  const float* y = (const float*)(base + v[3]);
+  float* p = (float*)(base + v[4]);
+  double total = 0.0;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* zr = z + r * classes;
+    const float* yr = y + r * classes;
+    float* pr = p + r * classes;
+    float top = zr[0];
+    for (int64_t c = 1; c < classes; c++) top = zr[c] > top ? zr[c] : top;
+    double sum = 0.0;
+    for (int64_t c = 0; c < classes; c++) {
+      pr[c] = expf(zr[c] - top);
+      sum += pr[c];
+    }
+    const float inverse = (float)(1.0 / sum);
+    const double log_sum = log(sum) + top;
+    double row_loss = 0.0;
+    for (int64_t c = 0; c < classes; c++) {
+      pr[c] *= inverse;
+      if (yr[c] != 0.0f) row_loss += (double)yr[c] * (log_sum - zr[c]);
+    }
+    total += row_loss;
+  }
+  *(float*)(base + v[5]) = (float)(total / (double)rows);
+  return NULL;
+}
+
+/*
+ * softmaxCrossEntropyGrad(heap, rows, classes, probabilitiesOffset, labelsOffset, dyOffset, dlogitsOffset)
+ * dz = dy * (sum_c y_c * p - y) / rows: the analytic gradient of the mean loss above.
+ */
+static napi_value softmax_cross_entropy_grad(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  THROW_IF_FAILED(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 7) {
+    napi_throw_error(env, NULL, "mnist_accel.softmaxCrossEntropyGrad expects 7 arguments");
+    return NULL;
+  }
+  void* heap = NULL;
+  size_t heap_bytes = 0;
+  THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes));
+  int64_t v[6];
+  for (int i = 0; i < 6; i++) {
+    if (!read_int64(env, argv[1 + i], &v[i])) {
+      napi_throw_error(env, NULL, "mnist_accel.softmaxCrossEntropyGrad: bad argument types");
+      return NULL;
+    }
+  }
+  const int64_t rows = v[0], classes = v[1];
+  if (rows < 1 || classes < 1 || rows > INT32_MAX || classes > INT32_MAX || !float_range_inside(v[2], rows * classes, heap_bytes) ||
+      !float_range_inside(v[3], rows * classes, heap_bytes) || !float_range_inside(v[4], 1, heap_bytes) ||
+      !float_range_inside(v[5], rows * classes, heap_bytes)) {
+    napi_throw_range_error(env, NULL, "mnist_accel.softmaxCrossEntropyGrad: a tensor lies outside the heap");
+    return NULL;
+  }
+  char* base = (char*)heap;
+  const float* p = (const float*)(base + v[2]);
+  const float* y = (const float*)(base + v[3]);
+  const float scale = *(const float*)(base + v[4]) / (float)rows;
+  float* dz = (float*)(base + v[5]);
+  for (int64_t r = 0; r < rows; r++) {
+    float label_sum = 0.0f;
+    for (int64_t c = 0; c < classes; c++) label_sum += y[r * classes + c];
+    for (int64_t c = 0; c < classes; c++) dz[r * classes + c] = scale * (label_sum * p[r * classes + c] - y[r * classes + c]);
+  }
+  return NULL;
+}
+
 /* setThreads(count): how many threads OpenBLAS may use (0 keeps its default). */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -236,6 +423,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"rmspropStep", NULL, rmsprop_step, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"describe", NULL, describe, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"denseGrad", NULL, dense_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"softmaxCrossEntropy", NULL, softmax_cross_entropy, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"softmaxCrossEntropyGrad", NULL, softmax_cross_entropy_grad, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) {
     return NULL;

@@ -1,0 +1,118 @@
+/**
+ * The fused Dense training step must give what the stock path gives (model.apply, then tfjs'
+ * categorical cross-entropy): loss, outputs and every variable's gradient, on random data; and
+ * it must stay out of the way for models it does not cover.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../backend';
+import { buildModel } from '../model';
+import { mulberry32 } from '../train';
+import { kerasExampleSpec, NUM_CLASSES, type ModelSpec } from '../../shared/spec';
+import { fusedDenseLoss, installAccelerations, removeAccelerations } from '.';
+import { loadNativeAddon } from './native-kernels';
+
+const addonLoad = loadNativeAddon();
+const random = mulberry32(17);
+
+function batch(rows: number, features: number): { xs: tf.Tensor2D; ys: tf.Tensor2D } {
+  const pixels = Float32Array.from({ length: rows * features }, () => (random() < 0.6 ? 0 : random()));
+  const oneHot = new Float32Array(rows * NUM_CLASSES);
+  for (let row = 0; row < rows; row++) oneHot[row * NUM_CLASSES + Math.floor(random() * NUM_CLASSES)] = 1;
+  return { xs: tf.tensor2d(pixels, [rows, features]), ys: tf.tensor2d(oneHot, [rows, NUM_CLASSES]) };
+}
+
+function worstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+const threeLayers: ModelSpec = {
+  layers: [
+    { type: 'dense', units: 48, activation: 'relu' },
+    { type: 'dense', units: 24, activation: 'linear' },
+    { type: 'dense', units: NUM_CLASSES, activation: 'softmax' },
+  ],
+  optimizer: { name: 'rmsprop', learningRate: 0.001 },
+  loss: 'categoricalCrossentropy',
+};
+
+beforeAll(async () => {
+  expect((await initBackend('wasm')).name).toBe('wasm');
+});
+
+afterAll(() => {
+  installAccelerations('best');
+});
+
+describe.skipIf(!addonLoad.addon)(
+  `fused Dense training step${addonLoad.addon ? '' : ` (skipped: ${'reason' in addonLoad ? addonLoad.reason : ''})`}`,
+  () => {
+    for (const [name, spec] of [
+      ['the Keras example (32 units)', kerasExampleSpec(32)],
+      ['relu -> linear -> softmax', threeLayers],
+    ] as const) {
+      it(`gives the stock loss, outputs and gradients: ${name}`, () => {
+        installAccelerations('best');
+        const model = buildModel(spec, 9);
+        const { xs, ys } = batch(32, 784);
+        const fused = fusedDenseLoss(model);
+        expect(fused).toBeDefined();
+        const tensorsBefore = tf.memory().numTensors;
+        let fusedOutputs: tf.Tensor | undefined;
+        const fusedGrads = tf.variableGrads(() => {
+          const { loss, probabilities } = fused!(xs, ys);
+          fusedOutputs = probabilities;
+          return loss;
+        });
+        let stockOutputs: tf.Tensor | undefined;
+        const stockGrads = tf.variableGrads(() => {
+          const predictions = model.apply(xs, { training: true }) as tf.Tensor;
+          stockOutputs = tf.keep(predictions);
+          return tf.metrics.categoricalCrossentropy(ys, predictions).mean() as tf.Scalar;
+        });
+        expect(fusedGrads.value.dataSync()[0]).toBeCloseTo(stockGrads.value.dataSync()[0], 5);
+        expect(worstDifference(fusedOutputs!.dataSync(), stockOutputs!.dataSync())).toBeLessThan(1e-6);
+        const names = Object.keys(stockGrads.grads);
+        expect(Object.keys(fusedGrads.grads).sort()).toEqual([...names].sort());
+        for (const variable of names) {
+          const stock = stockGrads.grads[variable].dataSync();
+          const scale = Math.max(...Array.from(stock, Math.abs));
+          expect(worstDifference(fusedGrads.grads[variable].dataSync(), stock)).toBeLessThan(1e-5 * scale + 1e-9);
+          expect(fusedGrads.grads[variable].shape).toEqual(stockGrads.grads[variable].shape);
+        }
+        tf.dispose([fusedOutputs!, fusedGrads.value, ...Object.values(fusedGrads.grads)]);
+        tf.dispose([stockOutputs!, stockGrads.value, ...Object.values(stockGrads.grads)]);
+        expect(tf.memory().numTensors).toBe(tensorsBefore);
+        tf.dispose([xs, ys]);
+        model.dispose();
+      });
+    }
+
+    it('leaves other models, other backends and the stock kernels to model.apply', () => {
+      installAccelerations('best');
+      const dropout: ModelSpec = {
+        ...threeLayers,
+        layers: [threeLayers.layers[0], { type: 'dropout', rate: 0.2 }, threeLayers.layers[2]],
+      };
+      const sigmoid: ModelSpec = {
+        ...threeLayers,
+        layers: [{ type: 'dense', units: 16, activation: 'sigmoid' }, threeLayers.layers[2]],
+      };
+      for (const spec of [dropout, sigmoid]) {
+        const model = buildModel(spec, 1);
+        expect(fusedDenseLoss(model)).toBeUndefined();
+        model.dispose();
+      }
+      const model = buildModel(kerasExampleSpec(16), 1);
+      removeAccelerations();
+      expect(fusedDenseLoss(model)).toBeUndefined();
+      installAccelerations('wasm-transpose');
+      expect(fusedDenseLoss(model)).toBeUndefined();
+      installAccelerations('best');
+      expect(fusedDenseLoss(model)).toBeDefined();
+      model.dispose();
+    });
+  },
+);
