@@ -6,6 +6,7 @@ import { chromium, defineConfig } from '@playwright/test';
  * since Playwright's browsers cannot always be downloaded.
  */
 function systemChromium(): string | undefined {
+  if (process.env.MNIST_STUDIO_CHROMIUM) return process.env.MNIST_STUDIO_CHROMIUM;
   if (existsSync(chromium.executablePath())) return undefined;
   return ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((path) => existsSync(path));
 }

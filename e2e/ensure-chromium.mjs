@@ -3,9 +3,12 @@
 // browser on an offline machine, so Debian's chromium is used; as root it is installed here.
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { chromium } from '@playwright/test';
 
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
-if (existsSync(DEBIAN_CHROMIUM) || process.env.MNIST_STUDIO_CHROMIUM) process.exit(0);
+const PLAYWRIGHT_CHROMIUM = chromium.executablePath();
+if (existsSync(DEBIAN_CHROMIUM) || existsSync(PLAYWRIGHT_CHROMIUM) || process.env.MNIST_STUDIO_CHROMIUM)
+  process.exit(0);
 
 const isRoot = process.getuid?.() === 0;
 const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
