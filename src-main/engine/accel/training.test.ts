@@ -86,6 +86,40 @@ describe.skipIf(!addonLoad.addon)(
       fused.state.forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(stock.state[i])));
     });
 
+    it('updates in place only what nothing else shares, with the same values', () => {
+      installAccelerations('best');
+      const random = mulberry32(12);
+      const initial = Float32Array.from({ length: 300 }, () => random() - 0.5);
+      const gradient = tf.tensor(Float32Array.from({ length: 300 }, () => random() - 0.5));
+      const run = (inPlace: boolean, keepClone: boolean) => {
+        if (inPlace) delete process.env.MNIST_STUDIO_RMSPROP_IN_PLACE;
+        else process.env.MNIST_STUDIO_RMSPROP_IN_PLACE = '0';
+        const start = tf.tensor(initial);
+        const variable = tf.variable(start, true, `in_place_${inPlace}_${keepClone}`);
+        start.dispose();
+        const optimizer = tf.train.rmsprop(0.01, 0.9, 0.5);
+        accelerateRmsprop(optimizer);
+        const clone = keepClone ? variable.clone() : undefined;
+        for (let step = 0; step < 3; step++) optimizer.applyGradients({ [variable.name]: gradient });
+        const values = Float32Array.from(variable.dataSync() as Float32Array);
+        const cloneValues = clone ? Float32Array.from(clone.dataSync() as Float32Array) : undefined;
+        tf.dispose([variable, ...(clone ? [clone] : [])]);
+        optimizer.dispose();
+        delete process.env.MNIST_STUDIO_RMSPROP_IN_PLACE;
+        return { values, cloneValues };
+      };
+      const before = tf.memory().numTensors;
+      const separate = run(false, false);
+      const inPlace = run(true, false);
+      const shared = run(true, true);
+      expect(Array.from(inPlace.values)).toEqual(Array.from(separate.values));
+      expect(Array.from(shared.values)).toEqual(Array.from(separate.values));
+      // A clone taken before the update still sees the values it was taken with.
+      expect(Array.from(shared.cloneValues!)).toEqual(Array.from(initial));
+      expect(tf.memory().numTensors).toBe(before);
+      gradient.dispose();
+    });
+
     it('training with every acceleration learns what the stock kernels learn', async () => {
       const set = syntheticImages(320, 1);
       removeAccelerations();

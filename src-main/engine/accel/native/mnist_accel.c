@@ -167,6 +167,21 @@ static void rmsprop_loop(size_t count, const float* restrict value, const float*
   }
 }
 
+/* The same update written over the inputs (value, mean square and moment updated in place). */
+VECTOR_CLONES
+static void rmsprop_loop_in_place(size_t count, float* restrict value, float* restrict mean_square,
+                                  float* restrict moment, const float* restrict gradient, float learning_rate,
+                                  float decay, float one_minus_decay, float momentum, float epsilon) {
+  for (size_t i = 0; i < count; i++) {
+    const float g = gradient[i];
+    const float ms = mean_square[i] * decay + (g * g) * one_minus_decay;
+    const float step = moment[i] * momentum + (g * learning_rate) / sqrtf(ms + epsilon);
+    mean_square[i] = ms;
+    moment[i] = step;
+    value[i] = value[i] - step;
+  }
+}
+
 /*
  * rmspropStep(heap, count, valueOffset, meanSquareOffset, momentOffset, gradientOffset,
  *             newValueOffset, newMeanSquareOffset, newMomentOffset,
@@ -197,6 +212,23 @@ static napi_value rmsprop_step(napi_env env, napi_callback_info info) {
   }
   for (int i = 0; i < 5; i++) THROW_IF_FAILED(env, napi_get_value_double(env, argv[9 + i], &scalars[i]));
   char* base = (char*)heap;
+  /* Outputs either are the inputs (in place) or must not overlap them. */
+  const int in_place = offsets[4] == offsets[0] && offsets[5] == offsets[1] && offsets[6] == offsets[2];
+  if (in_place) {
+    rmsprop_loop_in_place((size_t)count, (float*)(base + offsets[0]), (float*)(base + offsets[1]),
+                          (float*)(base + offsets[2]), (const float*)(base + offsets[3]), (float)scalars[0],
+                          (float)scalars[1], (float)scalars[2], (float)scalars[3], (float)scalars[4]);
+    return NULL;
+  }
+  for (int i = 0; i < 7; i++) {
+    for (int j = i + 1; j < 7; j++) {
+      const int64_t gap = offsets[i] > offsets[j] ? offsets[i] - offsets[j] : offsets[j] - offsets[i];
+      if ((i >= 4 || j >= 4) && gap < count * 4) {
+        napi_throw_range_error(env, NULL, "mnist_accel.rmspropStep: outputs overlap other tensors");
+        return NULL;
+      }
+    }
+  }
   rmsprop_loop((size_t)count, (const float*)(base + offsets[0]), (const float*)(base + offsets[1]),
                (const float*)(base + offsets[2]), (const float*)(base + offsets[3]), (float*)(base + offsets[4]),
                (float*)(base + offsets[5]), (float*)(base + offsets[6]), (float)scalars[0], (float)scalars[1],
