@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { test } from '@playwright/test';
 
 export interface TestHost {
   url: string;
@@ -62,6 +63,24 @@ export async function startTestHost(): Promise<TestHost> {
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * For a spec file: runs its tests one after another against one browser host, built and started
+ * before the first test and stopped after the last. The object it returns is filled in by then.
+ */
+export function useTestHost(): TestHost {
+  const host = {} as TestHost;
+  test.describe.configure({ mode: 'serial' });
+  test.beforeAll(async () => {
+    test.setTimeout(180_000);
+    buildRenderer();
+    Object.assign(host, await startTestHost());
+  });
+  test.afterAll(async () => {
+    await host.stop?.();
+  });
+  return host;
 }
 
 /**

@@ -3,24 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { buildRenderer, killTestEngine, startTestHost, type TestHost } from './browser-host';
+import { killTestEngine, useTestHost } from './browser-host';
 import { openView, runJourney, screenshot } from './journey';
 
 /** Kept next to the other artifacts (test-results/screenshots unless --output says otherwise). */
 const SCREENSHOTS_DIR = () => path.join(test.info().project.outputDir, 'screenshots');
-let host: TestHost;
-
-test.describe.configure({ mode: 'serial' });
-
-test.beforeAll(async () => {
-  test.setTimeout(180_000);
-  buildRenderer();
-  host = await startTestHost();
-});
-
-test.afterAll(async () => {
-  await host?.stop();
-});
+const host = useTestHost();
 
 test('requests without the token are refused', async ({ request }) => {
   const page = await request.get(`${host.origin}/`);

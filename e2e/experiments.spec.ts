@@ -4,23 +4,12 @@
  */
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { buildRenderer, startTestHost, type TestHost } from './browser-host';
+import { useTestHost } from './browser-host';
 import { openView, screenshot } from './journey';
 
-let host: TestHost;
 const shots = { screenshotDir: path.join('test-results', 'screenshots'), prefix: 'browser' };
 
-test.describe.configure({ mode: 'serial' });
-
-test.beforeAll(async () => {
-  test.setTimeout(180_000);
-  buildRenderer();
-  host = await startTestHost();
-});
-
-test.afterAll(async () => {
-  await host?.stop();
-});
+const host = useTestHost();
 
 const chart = (page: Page) => page.locator('figure[aria-label="Sweep accuracy chart"]');
 const doneRows = (page: Page) => page.getByRole('table', { name: 'Sweep results' }).locator('tr[data-state="done"]');
