@@ -178,6 +178,23 @@ for (const { mode, skip } of modes) {
       }
     }
 
+    for (const activation of ['linear', 'relu'] as const) {
+      it(`_FusedMatMul of a mostly-zero input (the zero-skipping product), bias, ${activation}`, async () => {
+        // ~15% nonzeros and 272 columns: the addon skips the zeros (AVX-512 CPUs), else sgemm.
+        const [m, k, n] = [32, 100, 272];
+        const values = Float32Array.from({ length: m * k }, () => (random() < 0.15 ? random() : 0));
+        const a = tf.tensor(values, [m, k]);
+        const b = randomTensor([k, n]);
+        const bias = randomTensor([n]);
+        const run = () => tf.fused.matMul({ a, b, bias, activation });
+        const reference = await computeOnCpu(run);
+        const accelerated = compute(mode, run);
+        expect(accelerated.shape).toEqual([m, n]);
+        expectClose(accelerated.values, reference.values);
+        tf.dispose([a, b, bias]);
+      });
+    }
+
     it('a batched fused product with a scalar bias', async () => {
       const a = randomTensor([3, 4, 5]);
       const b = randomTensor([3, 5, 2]);

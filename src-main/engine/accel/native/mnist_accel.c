@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sparse_rows.h"
+
 #define ACTIVATION_LINEAR 0
 #define ACTIVATION_RELU 1
 #define ACTIVATION_RELU6 2
@@ -54,6 +56,51 @@ static void apply_activation(float* values, size_t count, int activation) {
       values[i] = v < 6.0f ? v : 6.0f;
     }
   }
+}
+
+/*
+ * The zero-skipping products (sparse_rows.h) for a left operand x [m, k] with at most 30%
+ * nonzeros and n >= 256 output columns (multiple of 16), on CPUs with AVX-512; else sgemm.
+ * MNIST_STUDIO_SPARSE=0 in the environment switches them off (read on every call).
+ */
+#define SPARSE_MAX_DENSITY 0.3
+static int32_t* sparse_rows_scratch = NULL;
+static float* sparse_values_scratch = NULL;
+static int32_t* sparse_starts_scratch = NULL;
+static size_t sparse_scratch_entries = 0;
+static size_t sparse_scratch_starts = 0;
+
+static int use_sparse_products(int64_t m, int64_t k, int64_t n, const float* x) {
+#if SPARSE_PRODUCTS
+  static int available = -1;
+  if (available < 0) available = sparse_products_available() ? 1 : 0;
+  if (!available || n < 256 || n % 16 != 0 || m * k > INT32_MAX) return 0;
+  const char* setting = getenv("MNIST_STUDIO_SPARSE");
+  if (setting != NULL && strcmp(setting, "0") == 0) return 0;
+  if (sparse_density(x, m * k) > SPARSE_MAX_DENSITY) return 0;
+  if ((size_t)(m * k) > sparse_scratch_entries) {
+    int32_t* rows = (int32_t*)realloc(sparse_rows_scratch, (size_t)(m * k) * sizeof(int32_t));
+    if (rows == NULL) return 0;
+    sparse_rows_scratch = rows;
+    float* values = (float*)realloc(sparse_values_scratch, (size_t)(m * k) * sizeof(float));
+    if (values == NULL) return 0;
+    sparse_values_scratch = values;
+    sparse_scratch_entries = (size_t)(m * k);
+  }
+  if ((size_t)(k + 1) > sparse_scratch_starts) {
+    int32_t* starts = (int32_t*)realloc(sparse_starts_scratch, (size_t)(k + 1) * sizeof(int32_t));
+    if (starts == NULL) return 0;
+    sparse_starts_scratch = starts;
+    sparse_scratch_starts = (size_t)(k + 1);
+  }
+  return 1;
+#else
+  (void)m;
+  (void)k;
+  (void)n;
+  (void)x;
+  return 0;
+#endif
 }
 
 /*
@@ -118,6 +165,17 @@ static napi_value batch_mat_mul(napi_env env, napi_callback_info info) {
     const float* a = (const float*)(base + a_offset) + i * a_stride;
     const float* b = (const float*)(base + b_offset) + i * b_stride;
     float* out = (float*)(base + out_offset) + i * m * n;
+    if (!transpose_a && !transpose_b && k > 0 && use_sparse_products(m, k, n, a)) {
+#if SPARSE_PRODUCTS
+      sparse_times_dense(m, k, n, a, b, out, sparse_rows_scratch, sparse_values_scratch, sparse_starts_scratch);
+#endif
+      if (bias != NULL) {
+        for (int64_t row = 0; row < m; row++)
+          for (int64_t col = 0; col < n; col++) out[row * n + col] += bias[bias_size == n ? col : 0];
+      }
+      apply_activation(out, (size_t)(m * n), (int)activation);
+      continue;
+    }
     float beta = 0.0f;
     if (bias != NULL) {
       for (int64_t row = 0; row < m; row++) {
@@ -305,8 +363,15 @@ static napi_value dense_grad(napi_env env, napi_callback_info info) {
     for (int64_t i = 0; i < m * n; i++) masked[i] = dy[i] * (y[i] > 0.0f ? 1.0f : (y[i] == y[i] ? 0.0f : y[i]));
     d = masked;
   }
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)n, (int)m, 1.0f, x, (int)k, d, (int)n, 0.0f,
-              (float*)(base + dw_off), (int)n);
+  if (use_sparse_products(m, k, n, x)) {
+#if SPARSE_PRODUCTS
+    sparse_transposed_times_dense(m, k, n, x, d, (float*)(base + dw_off), sparse_rows_scratch, sparse_values_scratch,
+                                  sparse_starts_scratch);
+#endif
+  } else {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)n, (int)m, 1.0f, x, (int)k, d, (int)n, 0.0f,
+                (float*)(base + dw_off), (int)n);
+  }
   if (db_off >= 0) {
     float* db = (float*)(base + db_off);
     for (int64_t col = 0; col < n; col++) db[col] = 0.0f;
