@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchMetrics, EpochMetrics, TrainResult } from '../shared/contract';
 import { StudioError } from '../shared/errors';
 import type { ModelSpec, TrainSettings } from '../shared/spec';
-import { inputShapeFor } from '../shared/spec';
-import { accelerateRmsprop, fusedDenseLoss } from './accel';
+import { inputShapeFor, NUM_CLASSES } from '../shared/spec';
+import { accelerateRmsprop, fusedDenseLoss, heapBatcher } from './accel';
 import { Batcher } from './dataset';
 import type { LabelledImages } from './idx';
 
@@ -137,7 +137,8 @@ export async function train(
   const { train: trainIndices, validation } = splitIndices(set.count, settings);
   const batches = Math.ceil(trainIndices.length / settings.batchSize);
   const random = mulberry32(settings.seed);
-  const batcher = new Batcher(set, inputShape);
+  // On the wasm backend batches are written straight into the heap (same values).
+  const batcher = heapBatcher(set, inputShape, NUM_CLASSES) ?? new Batcher(set, inputShape);
   const interval = callbacks.batchIntervalMs ?? 100;
   const history: EpochMetrics[] = [];
   const totalSamples = trainIndices.length * settings.epochs;

@@ -15,6 +15,7 @@ import { sharedIdentity, transposeFirst } from './wasm-kernels';
 
 export { accelerateRmsprop } from './rmsprop';
 export { fusedDenseLoss, type FusedDenseLoss } from './dense';
+export { heapBatcher, type BatchSource } from './batch';
 
 export type AccelerationMode = 'openblas' | 'wasm-transpose' | 'none';
 

@@ -87,6 +87,18 @@ export interface NativeAccelAddon {
     dyOffset: number,
     dlogitsOffset: number,
   ): void;
+  gatherBatch(
+    heap: ArrayBuffer,
+    images: Uint8Array,
+    pixels: number,
+    indices: Int32Array,
+    start: number,
+    count: number,
+    xsOffset: number,
+    labels: Uint8Array,
+    classes: number,
+    ysOffset: number,
+  ): void;
   setThreads(count: number): void;
   describe(): string;
 }

@@ -487,6 +487,84 @@ static napi_value softmax_cross_entropy_grad(napi_env env, napi_callback_info in
   return NULL;
 }
 
+/*
+ * gatherBatch(heap, images, pixels, indices, start, count, xsOffset, labels, classes, ysOffset)
+ *
+ * A training batch straight onto the heap: xs[row] = images[indices[start + row]] / 255 as
+ * float32 (the same values as JavaScript's pixel / 255 stored in a Float32Array) and ys one-hot.
+ * images and labels are Uint8Arrays, indices an Int32Array; every index is checked.
+ */
+static napi_value gather_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  THROW_IF_FAILED(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 10) {
+    napi_throw_error(env, NULL, "mnist_accel.gatherBatch expects 10 arguments");
+    return NULL;
+  }
+  void* heap = NULL;
+  size_t heap_bytes = 0;
+  THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes));
+  napi_typedarray_type type;
+  size_t image_bytes = 0, index_count = 0, label_count = 0;
+  void* images = NULL;
+  void* indices = NULL;
+  void* labels = NULL;
+  THROW_IF_FAILED(env, napi_get_typedarray_info(env, argv[1], &type, &image_bytes, &images, NULL, NULL));
+  if (type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "mnist_accel.gatherBatch: images must be a Uint8Array");
+    return NULL;
+  }
+  THROW_IF_FAILED(env, napi_get_typedarray_info(env, argv[3], &type, &index_count, &indices, NULL, NULL));
+  if (type != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "mnist_accel.gatherBatch: indices must be an Int32Array");
+    return NULL;
+  }
+  THROW_IF_FAILED(env, napi_get_typedarray_info(env, argv[7], &type, &label_count, &labels, NULL, NULL));
+  if (type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "mnist_accel.gatherBatch: labels must be a Uint8Array");
+    return NULL;
+  }
+  int64_t pixels, start, count, xs_offset, classes, ys_offset;
+  if (!read_int64(env, argv[2], &pixels) || !read_int64(env, argv[4], &start) || !read_int64(env, argv[5], &count) ||
+      !read_int64(env, argv[6], &xs_offset) || !read_int64(env, argv[8], &classes) ||
+      !read_int64(env, argv[9], &ys_offset)) {
+    napi_throw_error(env, NULL, "mnist_accel.gatherBatch: bad argument types");
+    return NULL;
+  }
+  if (pixels < 1 || classes < 1 || start < 0 || count < 0 || start + count > (int64_t)index_count ||
+      !float_range_inside(xs_offset, count * pixels, heap_bytes) ||
+      !float_range_inside(ys_offset, count * classes, heap_bytes)) {
+    napi_throw_range_error(env, NULL, "mnist_accel.gatherBatch: a range lies outside its array");
+    return NULL;
+  }
+  const int32_t* picks = (const int32_t*)indices + start;
+  const uint8_t* image_bytes_base = (const uint8_t*)images;
+  const uint8_t* label_values = (const uint8_t*)labels;
+  for (int64_t row = 0; row < count; row++) {
+    const int64_t example = picks[row];
+    if (example < 0 || (uint64_t)(example + 1) * (uint64_t)pixels > image_bytes || (size_t)example >= label_count ||
+        label_values[example] >= classes) {
+      napi_throw_range_error(env, NULL, "mnist_accel.gatherBatch: an index or label is out of range");
+      return NULL;
+    }
+  }
+  float scaled[256];
+  for (int v = 0; v < 256; v++) scaled[v] = (float)((double)v / 255.0);
+  char* base = (char*)heap;
+  float* xs = (float*)(base + xs_offset);
+  float* ys = (float*)(base + ys_offset);
+  memset(ys, 0, (size_t)(count * classes) * sizeof(float));
+  for (int64_t row = 0; row < count; row++) {
+    const int64_t example = picks[row];
+    const uint8_t* source = image_bytes_base + example * pixels;
+    float* target = xs + row * pixels;
+    for (int64_t p = 0; p < pixels; p++) target[p] = scaled[source[p]];
+    ys[row * classes + label_values[example]] = 1.0f;
+  }
+  return NULL;
+}
+
 /* setThreads(count): how many threads OpenBLAS may use (0 keeps its default). */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -521,6 +599,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"describe", NULL, describe, NULL, NULL, NULL, napi_enumerable, NULL},
       {"denseGrad", NULL, dense_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gatherBatch", NULL, gather_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmaxCrossEntropy", NULL, softmax_cross_entropy, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmaxCrossEntropyGrad", NULL, softmax_cross_entropy_grad, NULL, NULL, NULL, napi_enumerable, NULL},
   };
