@@ -13,6 +13,19 @@ export function imageAt(pixels: Uint8Array, index: number): Uint8Array {
   return pixels.subarray(index * IMAGE_PIXELS, (index + 1) * IMAGE_PIXELS);
 }
 
+/**
+ * Sizes a square canvas of `size` CSS pixels to the screen's pixel density and returns its 2D
+ * context, scaled so that drawing is in CSS pixels (sharp on high-DPI screens).
+ */
+export function sharpContext(canvas: HTMLCanvasElement, size: number): CanvasRenderingContext2D | null {
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = size * ratio;
+  canvas.height = size * ratio;
+  const context = canvas.getContext('2d');
+  context?.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return context;
+}
+
 /** Paints one 28x28 image (0 = black, 255 = white, as MNIST stores it) at 1 canvas pixel per image pixel. */
 export function paintDigit(canvas: HTMLCanvasElement, pixels: ArrayLike<number>, scale = 255): void {
   canvas.width = IMAGE_SIZE;
