@@ -267,6 +267,15 @@ await runCli(async () => {
   if (engine) {
     training.push(engine);
     if (engine.acceleration === 'openblas') {
+      // The same kernels without skipping the inputs' zeros (what a dense dataset would see).
+      process.env.MNIST_STUDIO_SPARSE = '0';
+      try {
+        training.push(
+          await trainOnce(dataset, 'wasm + OpenBLAS, zeros not skipped', 'openblas', options.samples, options.epochs),
+        );
+      } finally {
+        delete process.env.MNIST_STUDIO_SPARSE;
+      }
       installAccelerations('wasm-transpose');
       training.push(await trainOnce(dataset, 'wasm + transpose/XNNPACK kernels', 'wasm-transpose', options.samples, 1));
     }
