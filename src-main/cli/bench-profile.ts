@@ -16,7 +16,7 @@ import { integerOption, runCli } from './common';
 
 const options = new Command('bench-profile')
   .option('--samples <n>', 'training images per measurement', integerOption, 20000)
-  .option('--compare <variable>', 'alternate runs with this environment variable 0 and unset')
+  .option('--compare <variables>', 'alternate runs with these environment variables (comma-separated) 0 and unset')
   .option('--rounds <n>', 'rounds for --compare', integerOption, 5)
   .parse()
   .opts<{ samples: number; compare?: string; rounds: number }>();
@@ -42,12 +42,14 @@ await runCli(async () => {
   const steps = Math.ceil(options.samples / 32);
   await run();
   if (options.compare) {
-    const variable = options.compare;
+    const variables = options.compare.split(',').map((name) => name.trim());
     const best = { off: Infinity, on: Infinity, offCpu: Infinity, onCpu: Infinity };
     for (let round = 0; round < options.rounds; round++) {
       for (const setting of ['off', 'on'] as const) {
-        if (setting === 'off') process.env[variable] = '0';
-        else delete process.env[variable];
+        for (const variable of variables) {
+          if (setting === 'off') process.env[variable] = '0';
+          else delete process.env[variable];
+        }
         const cpu = process.cpuUsage();
         const result = await run();
         const used = process.cpuUsage(cpu);
@@ -56,9 +58,9 @@ await runCli(async () => {
         best[cpuKey] = Math.min(best[cpuKey], (used.user + used.system) / 1000 / steps);
       }
     }
-    delete process.env[variable];
+    for (const variable of variables) delete process.env[variable];
     console.log(
-      `${variable}=0: ${best.off.toFixed(3)} ms/step (cpu ${best.offCpu.toFixed(3)}); on: ${best.on.toFixed(3)} ms/step (cpu ${best.onCpu.toFixed(3)}); on/off ${(best.on / best.off).toFixed(3)}`,
+      `${variables.join('=0 ')}=0: ${best.off.toFixed(3)} ms/step (cpu ${best.offCpu.toFixed(3)}); on: ${best.on.toFixed(3)} ms/step (cpu ${best.onCpu.toFixed(3)}); on/off ${(best.on / best.off).toFixed(3)}`,
     );
     return;
   }
