@@ -97,7 +97,10 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
     replaceKernel(tf.BatchMatMul, (reference) => nativeBatchMatMul(addon, withTransposeFirst(reference)));
     replaceKernel(tf._FusedMatMul, (reference) => nativeFusedMatMul(addon, withTransposeFirst(reference)));
     registerRmspropKernel(addon);
-    registerDenseKernels(addon);
+    // An addon built from older sources lacks these: then the stock Dense path trains.
+    const denseKernels = ['denseGrad', 'softmaxCrossEntropy', 'softmaxCrossEntropyGrad'] as const;
+    const hasDenseKernels = denseKernels.every((name) => typeof addon[name] === 'function');
+    if (hasDenseKernels) registerDenseKernels(addon);
     const blas = shortBlasName(addon.describe());
     status = {
       mode: 'openblas',
@@ -105,8 +108,12 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
       descriptions: [
         ...MATMUL_KERNELS.map((name) => `${name} via OpenBLAS on the wasm heap (${blas})`),
         'RMSprop update as one native kernel per variable, in place when nothing shares the weights',
-        'Dense layers in training as one kernel forward and one backward; softmax + cross-entropy from the logits',
-        'Mostly-zero inputs (MNIST pixels) skip their zeros in the first layer (AVX-512 CPUs)',
+        ...(hasDenseKernels
+          ? [
+              'Dense layers in training as one kernel forward and one backward; softmax + cross-entropy from the logits',
+              'Mostly-zero inputs (MNIST pixels) skip their zeros in the first layer (AVX-512 CPUs)',
+            ]
+          : []),
         'Training batches written straight onto the WebAssembly heap',
         IDENTITY_DESCRIPTION,
       ],
