@@ -118,6 +118,12 @@ export function scoreOutputs(
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
+ * Longest stretch of training without letting the event loop run, so that requests arriving
+ * meanwhile (a Draw-view prediction, stop) wait at most this long. A yield costs microseconds.
+ */
+const MAX_BUSY_MS = 8;
+
+/**
  * Trains `model` in place. Stopping (signal) ends after the current batch and keeps what was
  * learnt; a NaN or infinite loss ends with TRAIN_DIVERGED naming the epoch and batch.
  */
@@ -164,6 +170,7 @@ export async function train(
     let correct = 0;
     let seen = 0;
     let lastReport = 0;
+    let lastYield = performance.now();
     for (let batch = 0; batch < batches; batch++) {
       if (callbacks.signal?.aborted) {
         stopped = true;
@@ -223,6 +230,10 @@ export async function train(
           samplesPerSecond: seen / ((now - epochStarted) / 1000),
           etaSeconds: eta(),
         });
+        lastYield = now;
+        await yieldToEventLoop();
+      } else if (now - lastYield >= MAX_BUSY_MS) {
+        lastYield = now;
         await yieldToEventLoop();
       }
     }
