@@ -440,7 +440,7 @@ function padPhase(name: string, strokes: Stroke[], note?: string): PadPhase {
 
 // ---------------------------------------------------------------------------------------------
 
-function machine() {
+function machine(loadBefore: number) {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
   const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
   let cores = os.cpus().length;
@@ -450,10 +450,18 @@ function machine() {
     // nproc missing: os.cpus() it is.
   }
   const flags = /^flags\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.split(' ') ?? [];
-  return { nproc: cores, cpu, avx512: flags.includes('avx512f'), memoryGb: Math.round(os.totalmem() / 2 ** 30) };
+  return {
+    nproc: cores,
+    cpu,
+    avx512: flags.includes('avx512f'),
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    /** 1-minute load average before the run: other work on the machine skews every figure. */
+    loadAverage: Math.round(loadBefore * 100) / 100,
+  };
 }
 
 async function main(): Promise<void> {
+  const loadBefore = os.loadavg()[0];
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log('Building the renderer…');
   buildRenderer();
@@ -568,7 +576,7 @@ async function main(): Promise<void> {
     const report = {
       kind: 'bench-ui',
       date: new Date().toISOString(),
-      machine: machine(),
+      machine: machine(loadBefore),
       browser: `${browser.browserType().name()} ${browser.version()}${launchOptions.executablePath ? ` (${launchOptions.executablePath})` : ''}`,
       backend: data.backend,
       command: `npm run bench:ui -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -607,7 +615,7 @@ function printTable(report: {
   const { machine: m } = report;
   const pad = (value: unknown, width: number) => String(value).padStart(width);
   const lines = [
-    `Machine: ${m.nproc} cores, ${m.cpu}${m.avx512 ? ' (AVX-512)' : ''}, ${m.memoryGb} GB; ${report.browser}`,
+    `Machine: ${m.nproc} cores, ${m.cpu}${m.avx512 ? ' (AVX-512)' : ''}, ${m.memoryGb} GB, load average ${m.loadAverage} before the run; ${report.browser}`,
     `Engine: ${report.backend ?? 'unknown backend'}; measured run ${report.training.epochs} epoch(s) × ${report.training.samples} images in ${report.training.seconds} s (${report.training.speed})`,
     '',
     'Frame time (requestAnimationFrame deltas, ms); target p95 <= 50 while training',
