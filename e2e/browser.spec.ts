@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { killTestEngine, useTestHost } from './browser-host';
-import { openView, runJourney, screenshot } from './journey';
+import { artifactScreenshots, openView, runJourney, screenshot } from './journey';
 
 /** Kept next to the other artifacts (test-results/screenshots unless --output says otherwise). */
-const SCREENSHOTS_DIR = () => path.join(test.info().project.outputDir, 'screenshots');
 const host = useTestHost();
 
 test('requests without the token are refused', async ({ request }) => {
@@ -21,7 +20,7 @@ test('the journey: dataset, model, train, evaluate, draw, save', async ({ page }
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(host.url);
-  await runJourney(page, { screenshotDir: SCREENSHOTS_DIR(), prefix: 'browser' });
+  await runJourney(page, artifactScreenshots('browser'));
   expect(errors, 'uncaught errors in the page').toEqual([]);
 });
 
@@ -42,7 +41,7 @@ test('models export to a typed folder; a broken import is refused in one sentenc
   const alert = page.getByRole('alert');
   await expect(alert).toBeVisible();
   await expect(alert).not.toContainText(/\bat \S+ \(/); // no stack frames
-  await screenshot(page, '7-models-import-error', { screenshotDir: SCREENSHOTS_DIR(), prefix: 'browser' });
+  await screenshot(page, '7-models-import-error', artifactScreenshots('browser'));
 });
 
 test('dark theme follows the system', async ({ page }) => {
@@ -52,10 +51,7 @@ test('dark theme follows the system', async ({ page }) => {
     await openView(page, view);
     if (view === 'Evaluate') await expect(page.getByRole('table', { name: 'Confusion matrix' })).toBeVisible();
     if (view === 'Dataset') await expect(page.getByRole('list', { name: 'Digits' })).toBeVisible();
-    await screenshot(page, `dark-${index + 1}-${view.toLowerCase()}`, {
-      screenshotDir: SCREENSHOTS_DIR(),
-      prefix: 'browser',
-    });
+    await screenshot(page, `dark-${index + 1}-${view.toLowerCase()}`, artifactScreenshots('browser'));
   }
   const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   expect(background).toBe('rgb(18, 20, 24)');
@@ -68,7 +64,7 @@ test('an engine crash is announced, and the restarted engine clears the banner',
   test.skip(!killTestEngine(host), 'The engine process can only be found through /proc on Linux.');
   const banner = page.getByRole('alert').filter({ hasText: 'The engine stopped.' });
   await expect(banner).toBeVisible();
-  await screenshot(page, '8-engine-crashed', { screenshotDir: SCREENSHOTS_DIR(), prefix: 'browser' });
+  await screenshot(page, '8-engine-crashed', artifactScreenshots('browser'));
   await expect(banner).toBeHidden({ timeout: 30_000 });
   await expect(page.getByText('Engine ready')).toBeVisible();
   // The unsaved model went with the old engine; the Draw view says so instead of guessing.

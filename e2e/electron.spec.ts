@@ -11,7 +11,7 @@ import { _electron as electron, expect, test, type ElectronApplication, type Pag
 import type { EngineEvent, StudioApi } from '../src-main/shared/contract';
 import { electronExecutable, electronLaunchArgs } from '../src-main/app/electron-binary';
 import { buildRenderer } from './browser-host';
-import { runJourney } from './journey';
+import { artifactScreenshots, runJourney } from './journey';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const executable = electronExecutable();
@@ -71,7 +71,7 @@ test('the renderer is served from app://, without Node, and cannot leave or open
 test('the journey: dataset, model, train, evaluate, draw', async () => {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await runJourney(page, { screenshotDir: path.join('test-results', 'screenshots'), prefix: 'electron' });
+  await runJourney(page, artifactScreenshots('electron'));
   expect(errors, 'uncaught errors in the page').toEqual([]);
 });
 

@@ -5,9 +5,9 @@
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { useTestHost } from './browser-host';
-import { openView, screenshot } from './journey';
+import { artifactScreenshots, openView, screenshot } from './journey';
 
-const shots = { screenshotDir: path.join('test-results', 'screenshots'), prefix: 'browser' };
+const shots = () => artifactScreenshots('browser');
 
 const host = useTestHost();
 
@@ -81,7 +81,7 @@ test('a short sweep puts two points on the chart and in the table', async ({ pag
   const bytes = Buffer.concat(await (await png.createReadStream()).toArray());
   expect(bytes.subarray(1, 4).toString('ascii')).toBe('PNG');
   expect(bytes.length).toBeGreaterThan(5000);
-  await png.saveAs(path.join(shots.screenshotDir, `${shots.prefix}-7-experiments-export.png`));
+  await png.saveAs(path.join(shots().screenshotDir, `${shots().prefix}-7-experiments-export.png`));
 
   const list = page.getByRole('list', { name: 'Earlier sweeps' }).getByRole('listitem');
   await expect(list).toHaveCount(1);
@@ -161,12 +161,12 @@ test('a default-size sweep fills the log2 chart (screenshot)', async ({ page }) 
   await expect
     .poll(async () => Number(await chart(page).getAttribute('data-samples')), { timeout: 120_000, intervals: [100] })
     .toBeGreaterThanOrEqual(3);
-  await screenshot(page, '7-experiments-running', shots);
+  await screenshot(page, '7-experiments-running', shots());
   await expect(status(page)).toHaveText('Finished: 8 of 8 sizes.', { timeout: 200_000 });
   await expect(chart(page)).toHaveAttribute('data-samples', '8');
-  await screenshot(page, '7-experiments', shots);
+  await screenshot(page, '7-experiments', shots());
   await page.emulateMedia({ colorScheme: 'dark' });
   await expect(chart(page)).toHaveAttribute('data-samples', '8');
   await page.waitForTimeout(400); // let the buttons' colour transitions finish
-  await screenshot(page, '7-experiments-dark', shots);
+  await screenshot(page, '7-experiments-dark', shots());
 });

@@ -4,7 +4,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+
+/** Screenshots go next to the run's other artifacts (test-results/screenshots unless --output says otherwise). */
+export function artifactScreenshots(prefix: string): { screenshotDir: string; prefix: string } {
+  return { screenshotDir: path.join(test.info().project.outputDir, 'screenshots'), prefix };
+}
 
 export interface JourneyOptions {
   /** Where each view's screenshot goes. */
