@@ -294,6 +294,15 @@ static napi_value rmsprop_step(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* d = dy * step(y) as tfjs' relu gradient: 1 where y > 0, 0 elsewhere, NaN where y is NaN. */
+VECTOR_CLONES
+static void relu_gradient(size_t count, const float* restrict dy, const float* restrict y, float* restrict d) {
+  for (size_t i = 0; i < count; i++) {
+    const float step = y[i] > 0.0f ? 1.0f : 0.0f;
+    d[i] = y[i] == y[i] ? dy[i] * step : dy[i] * y[i];
+  }
+}
+
 /* Scratch for the activation's gradient (m x n floats), grown as needed; JS is single-threaded. */
 static float* scratch = NULL;
 static size_t scratch_floats = 0;
@@ -360,7 +369,7 @@ static napi_value dense_grad(napi_env env, napi_callback_info info) {
       napi_throw_error(env, NULL, "mnist_accel.denseGrad: out of memory");
       return NULL;
     }
-    for (int64_t i = 0; i < m * n; i++) masked[i] = dy[i] * (y[i] > 0.0f ? 1.0f : (y[i] == y[i] ? 0.0f : y[i]));
+    relu_gradient((size_t)(m * n), dy, y, masked);
     d = masked;
   }
   if (use_sparse_products(m, k, n, x)) {
