@@ -170,8 +170,14 @@ static napi_value batch_mat_mul(napi_env env, napi_callback_info info) {
       sparse_times_dense(m, k, n, a, b, out, sparse_rows_scratch, sparse_values_scratch, sparse_starts_scratch);
 #endif
       if (bias != NULL) {
-        for (int64_t row = 0; row < m; row++)
-          for (int64_t col = 0; col < n; col++) out[row * n + col] += bias[bias_size == n ? col : 0];
+        for (int64_t row = 0; row < m; row++) {
+          float* target = out + row * n;
+          if (bias_size == n) {
+            for (int64_t col = 0; col < n; col++) target[col] += bias[col];
+          } else {
+            for (int64_t col = 0; col < n; col++) target[col] += bias[0];
+          }
+        }
       }
       apply_activation(out, (size_t)(m * n), (int)activation);
       continue;
