@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { killTestEngine, useTestHost } from './browser-host';
+import { tinyImageSet } from '../src-main/engine/testing/idx-fixtures';
 import { artifactScreenshots, openView, runJourney, screenshot } from './journey';
 
-/** Kept next to the other artifacts (test-results/screenshots unless --output says otherwise). */
 const host = useTestHost();
 
 test('requests without the token are refused', async ({ request }) => {
@@ -22,6 +22,36 @@ test('the journey: dataset, model, train, evaluate, draw, save', async ({ page }
   await page.goto(host.url);
   await runJourney(page, artifactScreenshots('browser'));
   expect(errors, 'uncaught errors in the page').toEqual([]);
+});
+
+test('another dataset folder opens, a corrupt one is refused in one sentence', async ({ page }) => {
+  await page.goto(host.url);
+  await openView(page, 'Dataset');
+  const source = page.getByRole('region', { name: 'Source' });
+  await expect(source).toContainText('MNIST · 60,000 train · 10,000 test');
+
+  const corrupt = mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-corrupt-'));
+  const train = tinyImageSet(40);
+  const test10k = tinyImageSet(10);
+  writeFileSync(path.join(corrupt, 'train-images-idx3-ubyte'), train.images.subarray(0, 1000));
+  writeFileSync(path.join(corrupt, 'train-labels-idx1-ubyte'), train.labels);
+  writeFileSync(path.join(corrupt, 't10k-images-idx3-ubyte'), test10k.images);
+  writeFileSync(path.join(corrupt, 't10k-labels-idx1-ubyte'), test10k.labels);
+  await page.getByLabel('Dataset folder').fill(corrupt);
+  await source.getByRole('button', { name: 'Open' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'is not a valid IDX file' });
+  await expect(alert).toContainText(`${corrupt}/train-images-idx3-ubyte is not a valid IDX file: the header promises`);
+  await expect(alert).not.toContainText(/\bat \S+ \(/); // no stack frames
+  await expect(source).toContainText('MNIST · 60,000 train');
+
+  writeFileSync(path.join(corrupt, 'train-images-idx3-ubyte'), train.images);
+  await page.getByLabel('Dataset folder').fill(corrupt);
+  await source.getByRole('button', { name: 'Open' }).click();
+  await expect(source).toContainText(`${path.basename(corrupt)} · 40 train · 10 test`);
+  await expect(page.getByRole('button', { name: /^Train/ })).toContainText('40');
+  await screenshot(page, '1-dataset-folder', artifactScreenshots('browser'));
+  await source.getByRole('button', { name: 'Built-in MNIST' }).click();
+  await expect(source).toContainText('MNIST · 60,000 train · 10,000 test');
 });
 
 test('models export to a typed folder; a broken import is refused in one sentence', async ({ page }) => {
