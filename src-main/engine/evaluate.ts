@@ -40,7 +40,9 @@ export function evaluate(model: tf.LayersModel, spec: ModelSpec, set: LabelledIm
   let lossSum = 0;
   for (let start = 0; start < set.count; start += batchSize) {
     const end = Math.min(set.count, start + batchSize);
-    const probabilities = tf.tidy(() => model.predict(batcher.batch(order, start, end).xs) as tf.Tensor).dataSync();
+    const output = tf.tidy(() => model.predict(batcher.batch(order, start, end).xs) as tf.Tensor);
+    const probabilities = output.dataSync();
+    output.dispose();
     for (let row = 0; row < end - start; row++) {
       const example = start + row;
       const offset = row * NUM_CLASSES;

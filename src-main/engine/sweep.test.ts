@@ -50,6 +50,7 @@ describe('runSweep', () => {
     const record = newSweepRecord(settings, mnist, 'wasm');
     const stopped = await runSweep(record, mnist, {
       signal: stopper.signal,
+      progressIntervalMs: 0,
       persist: (latest) => store.save(latest),
       onProgress: (progress) => progress.units === 32 && progress.batch > 20 && stopper.abort(),
     });

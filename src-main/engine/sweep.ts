@@ -117,6 +117,8 @@ export interface SweepCallbacks {
     etaSeconds: number;
   }): void;
   onPoint?(point: SweepPoint): void;
+  /** Minimum milliseconds between progress reports (train's default when undefined). */
+  progressIntervalMs?: number;
   /** Called after every finished point and at the end; the record must reach disk here. */
   persist(record: SweepRecord): Promise<void>;
 }
@@ -155,6 +157,7 @@ export async function runSweep(record: SweepRecord, dataset: Dataset, callbacks:
       };
       const result = await train(model, spec, dataset.train, trainSettings, {
         signal: callbacks.signal,
+        batchIntervalMs: callbacks.progressIntervalMs,
         onBatch: (metrics) => {
           const inRun = ((metrics.epoch - 1) * metrics.batches + metrics.batch) / (metrics.epochs * metrics.batches);
           const fraction = (costDone + runCost(units) * inRun) / totalCost;

@@ -4,6 +4,7 @@ import { StudioError } from '../shared/errors';
 import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec, type TrainSettings } from '../shared/spec';
 import { initBackend } from './backend';
 import { loadDataset, type Dataset } from './dataset';
+import { evaluate } from './evaluate';
 import { buildModel } from './model';
 import { measure, splitIndices, train } from './train';
 
@@ -81,6 +82,18 @@ describe('train', () => {
       return history.map(({ loss, acc, val_loss }) => [loss, acc, val_loss]);
     };
     expect(await run()).toEqual(await run());
+  });
+});
+
+describe('evaluate', () => {
+  it('leaves no tensors behind', async () => {
+    const spec = kerasExampleSpec(16);
+    const model = buildModel(spec, 9);
+    const before = tf.memory().numTensors;
+    const result = evaluate(model, spec, mnist.test);
+    expect(result.count).toBe(10_000);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
   });
 });
 
