@@ -92,7 +92,7 @@ test('a short sweep puts two points on the chart and in the table', async ({ pag
 test('stopping a sweep after its first point keeps that point', async ({ page }) => {
   const start = page.getByRole('button', { name: 'Start sweep' });
   // The second size is bigger and trains for many epochs, so Stop lands in the middle of it.
-  await fillForm(page, '8, 1024', '10', '2000');
+  await fillForm(page, '8, 1024', '10', '6000');
   await start.click();
   await expect(start).toBeDisabled();
   await expect(status(page)).toHaveText(/^Run 1 of 2 — 8 units, epoch \d+\/10$/, { timeout: 60_000 });

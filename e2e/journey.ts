@@ -145,7 +145,8 @@ export async function saveCurrentModel(page: Page, name: string): Promise<void> 
 export async function runJourney(page: Page, options: JourneyOptions): Promise<void> {
   await datasetShowsDigits(page);
   await screenshot(page, '1-dataset', options);
-  await configureExampleModel(page, options.trainLimit ?? 2000);
+  // The full 60,000: even on the fastest engine that is a second or more of training, enough for several chart updates.
+  await configureExampleModel(page, options.trainLimit ?? 60000);
   await screenshot(page, '2-model', options);
   await trainWhileChartsMove(page);
   await screenshot(page, '3-train', options);
