@@ -70,6 +70,8 @@ async function loadCpu(): Promise<void> {
   if (!(await tf.setBackend('cpu'))) {
     throw new StudioError('BACKEND_UNAVAILABLE', 'The JavaScript CPU backend failed to initialise.');
   }
+  // Its first use in Node prints a banner recommending tfjs-node; the backend info already says why.
+  (tf.backend() as tf.KernelBackend & { firstUse?: boolean }).firstUse = false;
 }
 
 const LOADERS: Record<BackendName, () => Promise<void>> = { tensorflow: loadNative, wasm: loadWasm, cpu: loadCpu };
