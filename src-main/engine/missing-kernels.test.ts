@@ -47,32 +47,14 @@ interface Case {
   pad: 'valid' | 'same';
 }
 
-const CASES: Case[] = [
-  {
-    name: 'valid 3x3, stride 1',
-    x: [2, 8, 8, 1],
-    dy: [2, 6, 6, 4],
-    filter: [3, 3, 1, 4],
-    strides: [1, 1],
-    pad: 'valid',
-  },
-  {
-    name: 'same 5x5, stride 2, 3 channels',
-    x: [3, 9, 9, 3],
-    dy: [3, 5, 5, 2],
-    filter: [5, 5, 3, 2],
-    strides: [2, 2],
-    pad: 'same',
-  },
-  {
-    name: 'valid 2x2, stride 2',
-    x: [1, 6, 6, 2],
-    dy: [1, 3, 3, 3],
-    filter: [2, 2, 2, 3],
-    strides: [2, 2],
-    pad: 'valid',
-  },
+type Shape = [number, number, number, number];
+// name, x, dy, filter, strides, padding
+const TABLE: [string, Shape, Shape, Shape, [number, number], 'valid' | 'same'][] = [
+  ['valid 3x3, stride 1', [2, 8, 8, 1], [2, 6, 6, 4], [3, 3, 1, 4], [1, 1], 'valid'],
+  ['same 5x5, stride 2, 3 channels', [3, 9, 9, 3], [3, 5, 5, 2], [5, 5, 3, 2], [2, 2], 'same'],
+  ['valid 2x2, stride 2', [1, 6, 6, 2], [1, 3, 3, 3], [2, 2, 2, 3], [2, 2], 'valid'],
 ];
+const CASES: Case[] = TABLE.map(([name, x, dy, filter, strides, pad]) => ({ name, x, dy, filter, strides, pad }));
 
 describe('Conv2DBackpropFilter on wasm', () => {
   it.each(CASES)('matches the CPU backend: $name', (cases) => {
