@@ -47,6 +47,84 @@ static int float_range_inside(int64_t offset, int64_t count, size_t heap_bytes) 
   return (uint64_t)offset + (uint64_t)count * 4u <= (uint64_t)heap_bytes;
 }
 
+#define LENGTH_OF(array) (sizeof(array) / sizeof((array)[0]))
+
+/* napi_throw_error, napi_throw_type_error or napi_throw_range_error. */
+typedef napi_status(NAPI_CDECL* napi_thrower)(napi_env env, const char* code, const char* message);
+
+/* Throws "mnist_accel.<name>: <problem>" with `thrower`; returns NULL, so a kernel can return it. */
+static napi_value fail(napi_env env, napi_thrower thrower, const char* name, const char* problem) {
+  char message[160];
+  snprintf(message, sizeof message, "mnist_accel.%s: %s", name, problem);
+  thrower(env, NULL, message);
+  return NULL;
+}
+
+/*
+ * The start of every kernel that works on the heap: exactly `count` arguments into argv, the
+ * first the WebAssembly heap's ArrayBuffer. False (with an exception thrown) when they are not.
+ */
+static int read_heap_arguments(napi_env env, napi_callback_info info, const char* name, size_t count,
+                               napi_value* argv, char** heap, size_t* heap_bytes) {
+  size_t argc = count;
+  void* data = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "mnist_accel: bad argument types");
+    return 0;
+  }
+  if (argc != count) {
+    char message[160];
+    snprintf(message, sizeof message, "mnist_accel.%s expects %zu arguments", name, count);
+    napi_throw_error(env, NULL, message);
+    return 0;
+  }
+  if (napi_get_arraybuffer_info(env, argv[0], &data, heap_bytes) != napi_ok) {
+    napi_throw_error(env, NULL, "mnist_accel: bad argument types");
+    return 0;
+  }
+  *heap = (char*)data;
+  return 1;
+}
+
+/* argv[0 .. count) as integers; false (with "<name>: bad argument types" thrown) at a non-number. */
+static int read_int64_arguments(napi_env env, const char* name, const napi_value* argv, size_t count, int64_t* out) {
+  for (size_t i = 0; i < count; i++) {
+    if (!read_int64(env, argv[i], &out[i])) {
+      fail(env, napi_throw_error, name, "bad argument types");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* A tensor on the heap: `count` floats from byte `offset`. */
+typedef struct {
+  int64_t offset;
+  int64_t count;
+} tensor_range;
+
+/* An optional tensor (offset < 0: none); an absent one is empty, so it always lies inside. */
+static tensor_range optional_tensor(int64_t offset, int64_t count) {
+  tensor_range range = {0, 0};
+  if (offset >= 0) {
+    range.offset = offset;
+    range.count = count;
+  }
+  return range;
+}
+
+/* True when every tensor lies inside the heap; else throws "<name>: a tensor lies outside the heap". */
+static int tensors_inside(napi_env env, const char* name, size_t heap_bytes, const tensor_range* tensors,
+                          size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    if (!float_range_inside(tensors[i].offset, tensors[i].count, heap_bytes)) {
+      fail(env, napi_throw_range_error, name, "a tensor lies outside the heap");
+      return 0;
+    }
+  }
+  return 1;
+}
+
 static void apply_activation(float* values, size_t count, int activation) {
   if (activation == ACTIVATION_RELU) {
     for (size_t i = 0; i < count; i++) values[i] = values[i] > 0.0f ? values[i] : 0.0f;
@@ -114,50 +192,40 @@ static int use_sparse_products(int64_t m, int64_t k, int64_t n, const float* x) 
  * biasOffset < 0 means no bias; biasSize is n (per column) or 1 (scalar).
  */
 static napi_value batch_mat_mul(napi_env env, napi_callback_info info) {
-  size_t argc = 15;
+  const char* name = "batchMatMul";
   napi_value argv[15];
-  THROW_IF_FAILED(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 15) {
-    napi_throw_error(env, NULL, "mnist_accel.batchMatMul expects 15 arguments");
-    return NULL;
-  }
-  void* heap = NULL;
-  size_t heap_bytes = 0;
-  THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes));
-
-  int64_t batch, m, n, k, a_offset, a_stride, b_offset, b_stride, out_offset, bias_offset, bias_size,
-      activation;
+  char* base;
+  size_t heap_bytes;
+  int64_t sizes[4], operands[8]; /* batch, m, n, k; offsets, strides, bias and activation */
   int transpose_a, transpose_b;
-  if (!read_int64(env, argv[1], &batch) || !read_int64(env, argv[2], &m) || !read_int64(env, argv[3], &n) ||
-      !read_int64(env, argv[4], &k) || !read_bool(env, argv[5], &transpose_a) ||
-      !read_bool(env, argv[6], &transpose_b) || !read_int64(env, argv[7], &a_offset) ||
-      !read_int64(env, argv[8], &a_stride) || !read_int64(env, argv[9], &b_offset) ||
-      !read_int64(env, argv[10], &b_stride) || !read_int64(env, argv[11], &out_offset) ||
-      !read_int64(env, argv[12], &bias_offset) || !read_int64(env, argv[13], &bias_size) ||
-      !read_int64(env, argv[14], &activation)) {
-    napi_throw_error(env, NULL, "mnist_accel.batchMatMul: bad argument types");
+  if (!read_heap_arguments(env, info, name, 15, argv, &base, &heap_bytes) ||
+      !read_int64_arguments(env, name, argv + 1, 4, sizes)) {
     return NULL;
   }
+  if (!read_bool(env, argv[5], &transpose_a) || !read_bool(env, argv[6], &transpose_b)) {
+    return fail(env, napi_throw_error, name, "bad argument types");
+  }
+  if (!read_int64_arguments(env, name, argv + 7, 8, operands)) return NULL;
+  const int64_t batch = sizes[0], m = sizes[1], n = sizes[2], k = sizes[3];
+  const int64_t a_offset = operands[0], a_stride = operands[1], b_offset = operands[2], b_stride = operands[3];
+  const int64_t out_offset = operands[4], bias_offset = operands[5], bias_size = operands[6], activation = operands[7];
   const int64_t limit = INT32_MAX;
   if (batch < 1 || m < 1 || n < 1 || k < 0 || m > limit || n > limit || k > limit || a_stride < 0 ||
       b_stride < 0 || activation < ACTIVATION_LINEAR || activation > ACTIVATION_RELU6) {
-    napi_throw_range_error(env, NULL, "mnist_accel.batchMatMul: invalid dimensions");
-    return NULL;
+    return fail(env, napi_throw_range_error, name, "invalid dimensions");
   }
   const int has_bias = bias_offset >= 0;
   if (has_bias && bias_size != n && bias_size != 1) {
-    napi_throw_range_error(env, NULL, "mnist_accel.batchMatMul: bias must have n or 1 values");
-    return NULL;
+    return fail(env, napi_throw_range_error, name, "bias must have n or 1 values");
   }
-  if (!float_range_inside(a_offset, (batch - 1) * a_stride + m * k, heap_bytes) ||
-      !float_range_inside(b_offset, (batch - 1) * b_stride + k * n, heap_bytes) ||
-      !float_range_inside(out_offset, batch * m * n, heap_bytes) ||
-      (has_bias && !float_range_inside(bias_offset, bias_size, heap_bytes))) {
-    napi_throw_range_error(env, NULL, "mnist_accel.batchMatMul: a tensor lies outside the heap");
-    return NULL;
-  }
+  const tensor_range ranges[] = {
+      {a_offset, (batch - 1) * a_stride + m * k},
+      {b_offset, (batch - 1) * b_stride + k * n},
+      {out_offset, batch * m * n},
+      optional_tensor(bias_offset, bias_size),
+  };
+  if (!tensors_inside(env, name, heap_bytes, ranges, LENGTH_OF(ranges))) return NULL;
 
-  char* base = (char*)heap;
   const float* bias = has_bias ? (const float*)(base + bias_offset) : NULL;
   const int lda = transpose_a ? (int)m : (int)k;
   const int ldb = transpose_b ? (int)k : (int)n;
@@ -252,30 +320,20 @@ static void rmsprop_loop_in_place(size_t count, float* restrict value, float* re
  *             learningRate, decay, oneMinusDecay, momentum, epsilon)
  */
 static napi_value rmsprop_step(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
+  const char* name = "rmspropStep";
   napi_value argv[14];
-  THROW_IF_FAILED(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 14) {
-    napi_throw_error(env, NULL, "mnist_accel.rmspropStep expects 14 arguments");
-    return NULL;
-  }
-  void* heap = NULL;
-  size_t heap_bytes = 0;
-  THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes));
+  char* base;
+  size_t heap_bytes;
+  if (!read_heap_arguments(env, info, name, 14, argv, &base, &heap_bytes)) return NULL;
   int64_t count, offsets[7];
   double scalars[5];
-  if (!read_int64(env, argv[1], &count) || count < 0) {
-    napi_throw_range_error(env, NULL, "mnist_accel.rmspropStep: bad count");
-    return NULL;
-  }
+  if (!read_int64(env, argv[1], &count) || count < 0) return fail(env, napi_throw_range_error, name, "bad count");
   for (int i = 0; i < 7; i++) {
     if (!read_int64(env, argv[2 + i], &offsets[i]) || !float_range_inside(offsets[i], count, heap_bytes)) {
-      napi_throw_range_error(env, NULL, "mnist_accel.rmspropStep: a tensor lies outside the heap");
-      return NULL;
+      return fail(env, napi_throw_range_error, name, "a tensor lies outside the heap");
     }
   }
   for (int i = 0; i < 5; i++) THROW_IF_FAILED(env, napi_get_value_double(env, argv[9 + i], &scalars[i]));
-  char* base = (char*)heap;
   /* Outputs either are the inputs (in place) or must not overlap them. */
   const int in_place = offsets[4] == offsets[0] && offsets[5] == offsets[1] && offsets[6] == offsets[2];
   if (in_place) {
@@ -288,8 +346,7 @@ static napi_value rmsprop_step(napi_env env, napi_callback_info info) {
     for (int j = i + 1; j < 7; j++) {
       const int64_t gap = offsets[i] > offsets[j] ? offsets[i] - offsets[j] : offsets[j] - offsets[i];
       if ((i >= 4 || j >= 4) && gap < count * 4) {
-        napi_throw_range_error(env, NULL, "mnist_accel.rmspropStep: outputs overlap other tensors");
-        return NULL;
+        return fail(env, napi_throw_range_error, name, "outputs overlap other tensors");
       }
     }
   }
@@ -332,38 +389,26 @@ static float* scratch_of(size_t floats) {
  * The same products tfjs' gradient asks of BatchMatMul, the sums in row order as its Sum kernel.
  */
 static napi_value dense_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
+  const char* name = "denseGrad";
   napi_value argv[12];
-  THROW_IF_FAILED(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 12) {
-    napi_throw_error(env, NULL, "mnist_accel.denseGrad expects 12 arguments");
-    return NULL;
-  }
-  void* heap = NULL;
-  size_t heap_bytes = 0;
-  THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes));
+  char* base;
+  size_t heap_bytes;
   int64_t v[11];
-  for (int i = 0; i < 11; i++) {
-    if (!read_int64(env, argv[1 + i], &v[i])) {
-      napi_throw_error(env, NULL, "mnist_accel.denseGrad: bad argument types");
-      return NULL;
-    }
+  if (!read_heap_arguments(env, info, name, 12, argv, &base, &heap_bytes) ||
+      !read_int64_arguments(env, name, argv + 1, 11, v)) {
+    return NULL;
   }
   const int64_t m = v[0], k = v[1], n = v[2], activation = v[10];
   const int64_t x_off = v[3], w_off = v[4], y_off = v[5], dy_off = v[6], dw_off = v[7], db_off = v[8], dx_off = v[9];
   if (m < 1 || k < 1 || n < 1 || m > INT32_MAX || k > INT32_MAX || n > INT32_MAX ||
       (activation != ACTIVATION_LINEAR && activation != ACTIVATION_RELU)) {
-    napi_throw_range_error(env, NULL, "mnist_accel.denseGrad: invalid dimensions");
-    return NULL;
+    return fail(env, napi_throw_range_error, name, "invalid dimensions");
   }
-  if (!float_range_inside(x_off, m * k, heap_bytes) || !float_range_inside(w_off, k * n, heap_bytes) ||
-      !float_range_inside(y_off, m * n, heap_bytes) || !float_range_inside(dy_off, m * n, heap_bytes) ||
-      !float_range_inside(dw_off, k * n, heap_bytes) || (db_off >= 0 && !float_range_inside(db_off, n, heap_bytes)) ||
-      (dx_off >= 0 && !float_range_inside(dx_off, m * k, heap_bytes))) {
-    napi_throw_range_error(env, NULL, "mnist_accel.denseGrad: a tensor lies outside the heap");
-    return NULL;
-  }
-  char* base = (char*)heap;
+  const tensor_range ranges[] = {
+      {x_off, m * k}, {w_off, k * n}, {y_off, m * n}, {dy_off, m * n}, {dw_off, k * n},
+      optional_tensor(db_off, n), optional_tensor(dx_off, m * k),
+  };
+  if (!tensors_inside(env, name, heap_bytes, ranges, LENGTH_OF(ranges))) return NULL;
   const float* x = (const float*)(base + x_off);
   const float* w = (const float*)(base + w_off);
   const float* y = (const float*)(base + y_off);
@@ -371,10 +416,7 @@ static napi_value dense_grad(napi_env env, napi_callback_info info) {
   const float* d = dy;
   if (activation == ACTIVATION_RELU) {
     float* masked = scratch_of((size_t)(m * n));
-    if (masked == NULL) {
-      napi_throw_error(env, NULL, "mnist_accel.denseGrad: out of memory");
-      return NULL;
-    }
+    if (masked == NULL) return fail(env, napi_throw_error, name, "out of memory");
     relu_gradient((size_t)(m * n), dy, y, masked);
     d = masked;
   }
@@ -401,37 +443,42 @@ static napi_value dense_grad(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * The arguments both softmax kernels take: (heap, rows, classes, four tensor offsets) into
+ * v[0 .. 6) and the heap into *base. Each tensor is rows x classes floats but the one at
+ * `scalar` (0 to 3), a single float. False (with an exception thrown) when they do not fit.
+ */
+static int read_softmax_arguments(napi_env env, napi_callback_info info, const char* name, int scalar, char** base,
+                                  int64_t v[6]) {
+  napi_value argv[7];
+  size_t heap_bytes;
+  if (!read_heap_arguments(env, info, name, 7, argv, base, &heap_bytes) ||
+      !read_int64_arguments(env, name, argv + 1, 6, v)) {
+    return 0;
+  }
+  const int64_t rows = v[0], classes = v[1];
+  if (rows < 1 || classes < 1 || rows > INT32_MAX || classes > INT32_MAX) {
+    fail(env, napi_throw_range_error, name, "a tensor lies outside the heap");
+    return 0;
+  }
+  tensor_range ranges[4];
+  for (int i = 0; i < 4; i++) {
+    ranges[i].offset = v[2 + i];
+    ranges[i].count = i == scalar ? 1 : rows * classes;
+  }
+  return tensors_inside(env, name, heap_bytes, ranges, 4);
+}
+
+/*
  * softmaxCrossEntropy(heap, rows, classes, logitsOffset, labelsOffset, probabilitiesOffset, lossOffset)
  *
  * Keras' categorical cross-entropy of a softmax output, computed from the logits z as Keras
  * does: p = softmax(z) per row; loss = mean over rows of sum_c y_c (logsumexp(z) - z_c).
  */
 static napi_value softmax_cross_entropy(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
-  THROW_IF_FAILED(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 7) {
-    napi_throw_error(env, NULL, "mnist_accel.softmaxCrossEntropy expects 7 arguments");
-    return NULL;
-  }
-  void* heap = NULL;
-  size_t heap_bytes = 0;
-  THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes));
+  char* base;
   int64_t v[6];
-  for (int i = 0; i < 6; i++) {
-    if (!read_int64(env, argv[1 + i], &v[i])) {
-      napi_throw_error(env, NULL, "mnist_accel.softmaxCrossEntropy: bad argument types");
-      return NULL;
-    }
-  }
+  if (!read_softmax_arguments(env, info, "softmaxCrossEntropy", 3, &base, v)) return NULL;
   const int64_t rows = v[0], classes = v[1];
-  if (rows < 1 || classes < 1 || rows > INT32_MAX || classes > INT32_MAX || !float_range_inside(v[2], rows * classes, heap_bytes) ||
-      !float_range_inside(v[3], rows * classes, heap_bytes) || !float_range_inside(v[4], rows * classes, heap_bytes) ||
-      !float_range_inside(v[5], 1, heap_bytes)) {
-    napi_throw_range_error(env, NULL, "mnist_accel.softmaxCrossEntropy: a tensor lies outside the heap");
-    return NULL;
-  }
-  char* base = (char*)heap;
   const float* z = (const float*)(base + v[2]);
   const float* y = (const float*)(base + v[3]);
   float* p = (float*)(base + v[4]);
@@ -465,31 +512,10 @@ static napi_value softmax_cross_entropy(napi_env env, napi_callback_info info) {
  * dz = dy * (sum_c y_c * p - y) / rows: the analytic gradient of the mean loss above.
  */
 static napi_value softmax_cross_entropy_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
-  THROW_IF_FAILED(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 7) {
-    napi_throw_error(env, NULL, "mnist_accel.softmaxCrossEntropyGrad expects 7 arguments");
-    return NULL;
-  }
-  void* heap = NULL;
-  size_t heap_bytes = 0;
-  THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes));
+  char* base;
   int64_t v[6];
-  for (int i = 0; i < 6; i++) {
-    if (!read_int64(env, argv[1 + i], &v[i])) {
-      napi_throw_error(env, NULL, "mnist_accel.softmaxCrossEntropyGrad: bad argument types");
-      return NULL;
-    }
-  }
+  if (!read_softmax_arguments(env, info, "softmaxCrossEntropyGrad", 2, &base, v)) return NULL;
   const int64_t rows = v[0], classes = v[1];
-  if (rows < 1 || classes < 1 || rows > INT32_MAX || classes > INT32_MAX || !float_range_inside(v[2], rows * classes, heap_bytes) ||
-      !float_range_inside(v[3], rows * classes, heap_bytes) || !float_range_inside(v[4], 1, heap_bytes) ||
-      !float_range_inside(v[5], rows * classes, heap_bytes)) {
-    napi_throw_range_error(env, NULL, "mnist_accel.softmaxCrossEntropyGrad: a tensor lies outside the heap");
-    return NULL;
-  }
-  char* base = (char*)heap;
   const float* p = (const float*)(base + v[2]);
   const float* y = (const float*)(base + v[3]);
   const float scale = *(const float*)(base + v[4]) / (float)rows;
@@ -510,48 +536,32 @@ static napi_value softmax_cross_entropy_grad(napi_env env, napi_callback_info in
  * images and labels are Uint8Arrays, indices an Int32Array; every index is checked.
  */
 static napi_value gather_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
+  const char* name = "gatherBatch";
   napi_value argv[10];
-  THROW_IF_FAILED(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 10) {
-    napi_throw_error(env, NULL, "mnist_accel.gatherBatch expects 10 arguments");
-    return NULL;
-  }
-  void* heap = NULL;
-  size_t heap_bytes = 0;
-  THROW_IF_FAILED(env, napi_get_arraybuffer_info(env, argv[0], &heap, &heap_bytes));
+  char* base;
+  size_t heap_bytes;
+  if (!read_heap_arguments(env, info, name, 10, argv, &base, &heap_bytes)) return NULL;
   napi_typedarray_type type;
   size_t image_bytes = 0, index_count = 0, label_count = 0;
   void* images = NULL;
   void* indices = NULL;
   void* labels = NULL;
   THROW_IF_FAILED(env, napi_get_typedarray_info(env, argv[1], &type, &image_bytes, &images, NULL, NULL));
-  if (type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "mnist_accel.gatherBatch: images must be a Uint8Array");
-    return NULL;
-  }
+  if (type != napi_uint8_array) return fail(env, napi_throw_type_error, name, "images must be a Uint8Array");
   THROW_IF_FAILED(env, napi_get_typedarray_info(env, argv[3], &type, &index_count, &indices, NULL, NULL));
-  if (type != napi_int32_array) {
-    napi_throw_type_error(env, NULL, "mnist_accel.gatherBatch: indices must be an Int32Array");
-    return NULL;
-  }
+  if (type != napi_int32_array) return fail(env, napi_throw_type_error, name, "indices must be an Int32Array");
   THROW_IF_FAILED(env, napi_get_typedarray_info(env, argv[7], &type, &label_count, &labels, NULL, NULL));
-  if (type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "mnist_accel.gatherBatch: labels must be a Uint8Array");
-    return NULL;
-  }
+  if (type != napi_uint8_array) return fail(env, napi_throw_type_error, name, "labels must be a Uint8Array");
   int64_t pixels, start, count, xs_offset, classes, ys_offset;
   if (!read_int64(env, argv[2], &pixels) || !read_int64(env, argv[4], &start) || !read_int64(env, argv[5], &count) ||
       !read_int64(env, argv[6], &xs_offset) || !read_int64(env, argv[8], &classes) ||
       !read_int64(env, argv[9], &ys_offset)) {
-    napi_throw_error(env, NULL, "mnist_accel.gatherBatch: bad argument types");
-    return NULL;
+    return fail(env, napi_throw_error, name, "bad argument types");
   }
   if (pixels < 1 || classes < 1 || start < 0 || count < 0 || start + count > (int64_t)index_count ||
       !float_range_inside(xs_offset, count * pixels, heap_bytes) ||
       !float_range_inside(ys_offset, count * classes, heap_bytes)) {
-    napi_throw_range_error(env, NULL, "mnist_accel.gatherBatch: a range lies outside its array");
-    return NULL;
+    return fail(env, napi_throw_range_error, name, "a range lies outside its array");
   }
   const int32_t* picks = (const int32_t*)indices + start;
   const uint8_t* image_bytes_base = (const uint8_t*)images;
@@ -560,13 +570,11 @@ static napi_value gather_batch(napi_env env, napi_callback_info info) {
     const int64_t example = picks[row];
     if (example < 0 || (uint64_t)(example + 1) * (uint64_t)pixels > image_bytes || (size_t)example >= label_count ||
         label_values[example] >= classes) {
-      napi_throw_range_error(env, NULL, "mnist_accel.gatherBatch: an index or label is out of range");
-      return NULL;
+      return fail(env, napi_throw_range_error, name, "an index or label is out of range");
     }
   }
   float scaled[256];
   for (int v = 0; v < 256; v++) scaled[v] = (float)((double)v / 255.0);
-  char* base = (char*)heap;
   float* xs = (float*)(base + xs_offset);
   float* ys = (float*)(base + ys_offset);
   memset(ys, 0, (size_t)(count * classes) * sizeof(float));
