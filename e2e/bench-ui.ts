@@ -15,16 +15,16 @@
  *
  * `--json` prints one JSON object as the last line and writes it to --out.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, expect, type Page } from '@playwright/test';
 import { Command } from 'commander';
 import config from '../playwright.config';
+import { describeMachine, quantile, type Machine } from '../src-main/cli/bench-stats';
 import { integerOption, runCli } from '../src-main/cli/common';
 import { buildRenderer, startTestHost, type TestHost } from './browser-host';
-import { openView } from './journey';
+import { drawStroke, openView, SEVEN } from './journey';
 
 interface Options {
   epochs: number;
@@ -228,11 +228,6 @@ interface Distribution {
   max: number;
 }
 
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-
 function distribution(values: number[]): Distribution {
   const sorted = [...values].sort((a, b) => a - b);
   const round = (value: number) => Math.round(value * 10) / 10;
@@ -336,15 +331,7 @@ const DIGITS: [number, number][][] = [
     [0.6, 0.8],
     [0.3, 0.8],
   ],
-  // 7
-  [
-    [0.28, 0.22],
-    [0.5, 0.21],
-    [0.72, 0.22],
-    [0.6, 0.45],
-    [0.5, 0.65],
-    [0.44, 0.82],
-  ],
+  SEVEN,
   // 4 (as one stroke: down, across, then the long stem)
   [
     [0.35, 0.18],
@@ -374,16 +361,9 @@ async function drawDigit(page: Page, shape: [number, number][], isTraining: () =
   await expect(status).toContainText('The pad is empty');
   // A person pauses between digits: live readings of the previous one are long answered.
   await page.waitForTimeout(250);
-  const pad = page.getByLabel('Drawing pad');
-  const box = await pad.boundingBox();
-  if (!box) throw new Error('The drawing pad is not visible.');
-  const at = (x: number, y: number) => [box.x + x * box.width, box.y + y * box.height] as const;
   const trainingBefore = await isTraining();
   const predictsBefore = (await peek(page)).predicts.length;
-  await page.mouse.move(...at(...shape[0]));
-  await page.mouse.down();
-  for (const point of shape.slice(1)) await page.mouse.move(...at(...point), { steps: 6 });
-  await page.mouse.up();
+  await drawStroke(page, shape);
   // Settled: every prediction answered and the status quiet for 300 ms.
   const deadline = Date.now() + 10_000;
   let data = await peek(page);
@@ -440,25 +420,8 @@ function padPhase(name: string, strokes: Stroke[], note?: string): PadPhase {
 
 // ---------------------------------------------------------------------------------------------
 
-function machine(loadBefore: number) {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
-  let cores = os.cpus().length;
-  try {
-    cores = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
-  } catch {
-    // nproc missing: os.cpus() it is.
-  }
-  const flags = /^flags\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.split(' ') ?? [];
-  return {
-    nproc: cores,
-    cpu,
-    avx512: flags.includes('avx512f'),
-    memoryGb: Math.round(os.totalmem() / 2 ** 30),
-    /** 1-minute load average before the run: other work on the machine skews every figure. */
-    loadAverage: Math.round(loadBefore * 100) / 100,
-  };
-}
+/** The machine and its 1-minute load average before the run: other work on it skews every figure. */
+type MachineAtStart = Machine & { loadAverage: number };
 
 async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0];
@@ -576,7 +539,7 @@ async function main(): Promise<void> {
     const report = {
       kind: 'bench-ui',
       date: new Date().toISOString(),
-      machine: machine(loadBefore),
+      machine: { ...describeMachine(), loadAverage: Math.round(loadBefore * 100) / 100 },
       browser: `${browser.browserType().name()} ${browser.version()}${launchOptions.executablePath ? ` (${launchOptions.executablePath})` : ''}`,
       backend: data.backend,
       command: `npm run bench:ui -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -604,7 +567,7 @@ async function main(): Promise<void> {
 }
 
 function printTable(report: {
-  machine: ReturnType<typeof machine>;
+  machine: MachineAtStart;
   browser: string;
   backend: string | null;
   training: { epochs: number; samples: number; seconds: number; speed: string };
@@ -615,7 +578,7 @@ function printTable(report: {
   const { machine: m } = report;
   const pad = (value: unknown, width: number) => String(value).padStart(width);
   const lines = [
-    `Machine: ${m.nproc} cores, ${m.cpu}${m.avx512 ? ' (AVX-512)' : ''}, ${m.memoryGb} GB, load average ${m.loadAverage} before the run; ${report.browser}`,
+    `Machine: ${m.cores} cores, ${m.cpu}${m.avx512 ? ' (AVX-512)' : ''}, ${m.memoryGb} GB, load average ${m.loadAverage} before the run; ${report.browser}`,
     `Engine: ${report.backend ?? 'unknown backend'}; measured run ${report.training.epochs} epoch(s) × ${report.training.samples} images in ${report.training.seconds} s (${report.training.speed})`,
     '',
     'Frame time (requestAnimationFrame deltas, ms); target p95 <= 50 while training',

@@ -103,29 +103,33 @@ export async function evaluateShowsConfusion(page: Page): Promise<void> {
   await expect(page.getByRole('list', { name: 'Misclassified digits' }).getByRole('listitem').first()).toBeVisible();
 }
 
+/** A 7 as one stroke, in pad units (0..1). */
+export const SEVEN: [number, number][] = [
+  [0.28, 0.22],
+  [0.5, 0.21],
+  [0.72, 0.22],
+  [0.6, 0.45],
+  [0.5, 0.65],
+  [0.44, 0.82],
+];
+
+/** One stroke with pointer moves on the Draw view's pad, the points in pad units (0..1). */
+export async function drawStroke(page: Page, points: [number, number][]): Promise<void> {
+  const box = await page.getByLabel('Drawing pad').boundingBox();
+  if (!box) throw new Error('The drawing pad is not visible.');
+  const at = (x: number, y: number) => [box.x + x * box.width, box.y + y * box.height] as const;
+  await page.mouse.move(...at(...points[0]));
+  await page.mouse.down();
+  for (const point of points.slice(1)) await page.mouse.move(...at(...point), { steps: 6 });
+  await page.mouse.up();
+}
+
 /** Draw: a 7 drawn with pointer moves; the model's reading appears in the status element. */
 export async function drawDigitAndPredict(page: Page): Promise<void> {
   await openView(page, 'Draw');
   const status = page.getByRole('status');
   await expect(status).toContainText('The pad is empty');
-  const pad = page.getByLabel('Drawing pad');
-  const box = await pad.boundingBox();
-  if (!box) throw new Error('The drawing pad is not visible.');
-  const at = (x: number, y: number) => [box.x + x * box.width, box.y + y * box.height] as const;
-  const stroke = async (points: [number, number][]) => {
-    await page.mouse.move(...at(...points[0]));
-    await page.mouse.down();
-    for (const point of points.slice(1)) await page.mouse.move(...at(...point), { steps: 6 });
-    await page.mouse.up();
-  };
-  await stroke([
-    [0.28, 0.22],
-    [0.5, 0.21],
-    [0.72, 0.22],
-    [0.6, 0.45],
-    [0.5, 0.65],
-    [0.44, 0.82],
-  ]);
+  await drawStroke(page, SEVEN);
   await expect(status).toContainText(/Predicted: \d/);
   await expect(page.getByRole('img', { name: 'The 28 by 28 image the model sees' })).toBeVisible();
 }

@@ -9,7 +9,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -22,6 +21,7 @@ import { buildModel } from '../engine/model';
 import { predict } from '../engine/predict';
 import { train } from '../engine/train';
 import { IMAGE_PIXELS, kerasExampleSpec, type TrainSettings } from '../shared/spec';
+import { describeMachine, quantile } from './bench-stats';
 import { integerOption, runCli } from './common';
 
 interface Options {
@@ -157,8 +157,7 @@ async function predictLatency(dataset: Dataset, runs: number): Promise<{ p50Ms: 
   }
   model.dispose();
   durations.sort((a, b) => a - b);
-  const at = (fraction: number) => durations[Math.min(durations.length - 1, Math.floor(fraction * durations.length))];
-  return { p50Ms: at(0.5), p99Ms: at(0.99), runs };
+  return { p50Ms: quantile(durations, 0.5), p99Ms: quantile(durations, 0.99), runs };
 }
 
 function findPython(): { python?: string; reason?: string } {
@@ -191,13 +190,7 @@ function runTorch(python: string, samples: number, epochs: number): TorchFigure 
 await runCli(async () => {
   const started = performance.now();
   const backend = await initBackend();
-  const cpus = os.cpus();
-  const machine = {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    platform: `${os.platform()} ${os.arch()}`,
-    node: process.version,
-  };
+  const machine = describeMachine();
   log(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.platform}, Node ${machine.node}`);
   log(
     `Engine backend at start: ${backend.name}${backend.accelerations.length ? ` (${backend.accelerations.join('; ')})` : ''}`,
