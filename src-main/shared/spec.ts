@@ -236,19 +236,24 @@ export function summarizeSpec(spec: Pick<ModelSpec, 'layers'>): { summary: Model
   return { summary: { inputShape, rows, totalParams, trainableParams: totalParams }, issues };
 }
 
-/** Zod's issues for a settings object, as short sentences keyed by field. */
-export function settingsIssues(settings: unknown): Record<string, string> {
-  const parsed = trainSettingsSchema.safeParse(settings);
+/** A schema's problems with `value` as one sentence per field (from `rules`, else zod's own words). */
+function fieldIssues(
+  schema: z.ZodType,
+  value: unknown,
+  rules: Record<string, string>,
+  rootField: string,
+): Record<string, string> {
+  const parsed = schema.safeParse(value);
   if (parsed.success) return {};
   const result: Record<string, string> = {};
   for (const issue of parsed.error.issues) {
-    const field = String(issue.path[0] ?? 'settings');
-    result[field] ??= describeFieldIssue(field, issue.message);
+    const field = String(issue.path[0] ?? rootField);
+    result[field] ??= rules[field] ?? `${field}: ${issue.message}`;
   }
   return result;
 }
 
-const FIELD_RULES: Record<string, string> = {
+const SETTINGS_RULES: Record<string, string> = {
   epochs: 'Epochs must be a whole number from 1 to 1000.',
   batchSize: 'Batch size must be a whole number from 1 to 4096.',
   validationSplit: 'Validation split must be between 0 and 0.5.',
@@ -257,6 +262,28 @@ const FIELD_RULES: Record<string, string> = {
   learningRate: 'Learning rate must be greater than 0 and at most 10.',
 };
 
-function describeFieldIssue(field: string, fallback: string): string {
-  return FIELD_RULES[field] ?? `${field}: ${fallback}`;
+const LAYER_RULES: Record<string, string> = {
+  units: 'Units must be a whole number from 1 to 8192.',
+  rate: 'Dropout rate must be at least 0 and below 1.',
+  filters: 'Filters must be a whole number from 1 to 512.',
+  kernelSize: 'Kernel size must be a whole number from 1 to 11.',
+  strides: 'Strides must be a whole number from 1 to 8.',
+  poolSize: 'Pool size must be a whole number from 1 to 8.',
+  activation: 'Choose an activation.',
+  padding: 'Choose valid or same padding.',
+};
+
+/** Problems with a training-settings object, one sentence per field. */
+export function settingsIssues(settings: unknown): Record<string, string> {
+  return fieldIssues(trainSettingsSchema, settings, SETTINGS_RULES, 'settings');
+}
+
+/** Problems with one layer's fields, one sentence per field. */
+export function layerFieldIssues(layer: unknown): Record<string, string> {
+  return fieldIssues(layerSpecSchema, layer, LAYER_RULES, 'type');
+}
+
+/** Keras' class name of a layer type: Dense, Conv2D, MaxPooling2D... */
+export function layerTypeLabel(type: LayerType): string {
+  return KERAS_TYPE_NAMES[type][1];
 }
