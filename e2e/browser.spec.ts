@@ -74,6 +74,17 @@ test('models export to a typed folder; a broken import is refused in one sentenc
   await screenshot(page, '7-models-import-error', artifactScreenshots('browser'));
 });
 
+test('the model and its settings survive a reload', async ({ page }) => {
+  await page.goto(host.url);
+  await openView(page, 'Model');
+  await page.getByRole('button', { name: /Small CNN/ }).click();
+  await page.getByLabel('Epochs', { exact: true }).fill('3');
+  await page.reload();
+  await openView(page, 'Model');
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('3');
+  await expect(page.getByTestId('total-params')).toHaveText('56,714');
+});
+
 test('dark theme follows the system', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.goto(host.url);

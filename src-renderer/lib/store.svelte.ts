@@ -28,7 +28,10 @@ import {
 import { api, onConnection } from '../api';
 import { batchPoint, type TrainPoint } from './chart-data';
 import { errorMessage } from './format';
+import { loadDraft, saveDraft } from './draft';
 import { layerFieldIssues } from './layers';
+
+const draft = loadDraft(globalThis.localStorage);
 
 export interface TrainBegin {
   epochs: number;
@@ -80,9 +83,9 @@ class Studio {
   dataset = $state.raw<DatasetInfo | null>(null);
   datasetProgress = $state.raw<{ stage: string; fraction: number } | null>(null);
 
-  presetId = $state<string | null>(PRESETS[0].id);
-  spec = $state<ModelSpec>(structuredClone(PRESETS[0].spec));
-  settings = $state<TrainSettings>({ ...KERAS_EXAMPLE_SETTINGS });
+  presetId = $state<string | null>(draft?.presetId ?? PRESETS[0].id);
+  spec = $state<ModelSpec>(draft?.spec ?? structuredClone(PRESETS[0].spec));
+  settings = $state<TrainSettings>(draft?.settings ?? { ...KERAS_EXAMPLE_SETTINGS });
 
   training = new TrainingRun();
   current = $state.raw<CurrentModel | null>(null);
@@ -129,6 +132,16 @@ class Studio {
   start(): void {
     if (this.started) return;
     this.started = true;
+    $effect.root(() => {
+      $effect(() => {
+        const draft = {
+          presetId: this.presetId,
+          spec: $state.snapshot(this.spec),
+          settings: $state.snapshot(this.settings),
+        };
+        saveDraft(globalThis.localStorage, draft);
+      });
+    });
     api.onEvent((event) => this.handleEvent(event));
     onConnection((state) => {
       if (state === 'open') {
