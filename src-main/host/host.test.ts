@@ -48,6 +48,10 @@ describe('browser host', () => {
     expect(host.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${host.port}/\\?token=[0-9a-f]{48}$`));
   });
 
+  it('says clearly when its port is taken', async () => {
+    await expect(startHost({ rendererDir, port: host.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+
   it('refuses HTTP requests without the token', async () => {
     const response = await fetch(`http://127.0.0.1:${host.port}/`);
     expect(response.status).toBe(403);

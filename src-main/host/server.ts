@@ -102,6 +102,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       return origins.has(origin) && sameToken(url.searchParams.get('token'), token);
     },
   });
+  // The WebSocket server re-emits the HTTP server's errors; a failed listen is reported below.
+  wss.on('error', () => undefined);
   wss.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
