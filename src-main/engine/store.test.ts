@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec } from '../shared/spec';
 import { initBackend } from './backend';
 import { buildModel } from './model';
-import { ModelStore, type ModelMetadata } from './store';
+import { ModelStore, writeModelFolder, type ModelMetadata } from './store';
 
 const spec = kerasExampleSpec(32);
 const metadata: ModelMetadata = {
@@ -99,6 +99,19 @@ describe('ModelStore', () => {
     const imported = await store.import(exported);
     expect(imported.spec.layers).toEqual(spec.layers);
     expect(imported.params).toBe(25_450);
+  });
+
+  it('says in words why an export or a save cannot be written', async () => {
+    const saved = await store.save(buildModel(spec, 17), metadata);
+    const blocker = path.join(home, 'a-file');
+    await writeFile(blocker, 'not a folder');
+    await expect(store.export(saved.id, path.join(blocker, 'inside'))).rejects.toThrow(
+      `Cannot export the model to ${path.join(blocker, 'inside')}: part of the path is a file, not a folder.`,
+    );
+    const { model } = await store.load(saved.id);
+    await expect(writeModelFolder(path.join(blocker, 'model'), model, saved)).rejects.toThrow(
+      `Cannot write the model to ${path.join(blocker, 'model')}: a file stands where a folder is needed.`,
+    );
   });
 
   describe('refuses broken folders with one clear sentence', () => {

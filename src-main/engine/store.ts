@@ -69,6 +69,30 @@ async function modelArtifacts(model: tf.LayersModel): Promise<{ json: object; we
  * hidden sibling first, then one rename puts it in place (replacing an older folder, if any).
  */
 export async function writeModelFolder(folder: string, model: tf.LayersModel, saved: SavedModel): Promise<void> {
+  try {
+    await replaceFolderAtomically(folder, model, saved);
+  } catch (error) {
+    if (error instanceof StudioError) throw error;
+    throw new StudioError('MODEL_FILE', `Cannot write the model to ${folder}: ${fileProblem(error)}.`);
+  }
+}
+
+/** What went wrong with a file operation, in words (the errno code alone means little to people). */
+function fileProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const problems: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'the location is read-only',
+    ENOSPC: 'the disk is full',
+    ENOENT: 'the folder cannot be created there',
+    ENOTDIR: 'part of the path is a file, not a folder',
+    EEXIST: 'a file stands where a folder is needed',
+  };
+  return (code && problems[code]) ?? (error instanceof Error ? error.message.split('\n')[0] : String(error));
+}
+
+async function replaceFolderAtomically(folder: string, model: tf.LayersModel, saved: SavedModel): Promise<void> {
   const parent = path.dirname(folder);
   await mkdir(parent, { recursive: true });
   const { json, weights } = await modelArtifacts(model);
@@ -155,9 +179,17 @@ export class ModelStore {
     const folder = this.folderOf(id);
     let destination = path.join(targetDir, id);
     for (let n = 2; existsSync(destination); n++) destination = path.join(targetDir, `${id}-${n}`);
-    await mkdir(destination, { recursive: true });
-    for (const file of [MODEL_JSON, WEIGHTS_BIN, STUDIO_JSON])
-      await copyFile(path.join(folder, file), path.join(destination, file));
+    const partial = path.join(targetDir, `${PARTIAL_PREFIX}${id}-${randomBytes(3).toString('hex')}`);
+    try {
+      await mkdir(partial, { recursive: true });
+      for (const file of [MODEL_JSON, WEIGHTS_BIN, STUDIO_JSON]) {
+        await copyFile(path.join(folder, file), path.join(partial, file));
+      }
+      await rename(partial, destination);
+    } catch (error) {
+      await rm(partial, { recursive: true, force: true }).catch(() => undefined);
+      throw new StudioError('MODEL_FILE', `Cannot export the model to ${targetDir}: ${fileProblem(error)}.`);
+    }
     return destination;
   }
 
