@@ -78,7 +78,7 @@ export async function writeModelFolder(folder: string, model: tf.LayersModel, sa
 }
 
 /** What went wrong with a file operation, in words (the errno code alone means little to people). */
-function fileProblem(error: unknown): string {
+export function fileProblem(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   const problems: Record<string, string> = {
     EACCES: 'permission denied',

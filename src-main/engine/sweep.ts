@@ -13,7 +13,7 @@ import { StudioError } from '../shared/errors';
 import { IMAGE_PIXELS, KERAS_EXAMPLE_SETTINGS, NUM_CLASSES, kerasExampleSpec } from '../shared/spec';
 import type { Dataset } from './dataset';
 import { buildModel } from './model';
-import { writeDurably } from './store';
+import { fileProblem, writeDurably } from './store';
 import { measure, train } from './train';
 
 export const DEFAULT_SWEEP_UNITS = [8, 16, 32, 64, 128, 256, 512, 1024];
@@ -47,11 +47,16 @@ export class ExperimentStore {
   }
 
   async save(record: SweepRecord): Promise<void> {
-    await mkdir(this.directory, { recursive: true });
     const target = this.file(record.id);
     const partial = `${target}.${randomBytes(3).toString('hex')}.partial`;
-    await writeDurably(partial, JSON.stringify(record, null, 2));
-    await rename(partial, target);
+    try {
+      await mkdir(this.directory, { recursive: true });
+      await writeDurably(partial, JSON.stringify(record, null, 2));
+      await rename(partial, target);
+    } catch (error) {
+      await rm(partial, { force: true }).catch(() => undefined);
+      throw new StudioError('MODEL_FILE', `Cannot save the sweep to ${target}: ${fileProblem(error)}.`);
+    }
   }
 
   async get(id: string): Promise<SweepRecord> {
