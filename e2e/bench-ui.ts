@@ -23,7 +23,7 @@ import { Command } from 'commander';
 import config from '../playwright.config';
 import { describeMachine, quantile, type Machine } from '../src-main/cli/bench-stats';
 import { integerOption, runCli } from '../src-main/cli/common';
-import { buildRenderer, startTestHost, type TestHost } from './browser-host';
+import { buildRenderer, killTestEngine, startTestHost, type TestHost } from './browser-host';
 import { drawStroke, openView, SEVEN } from './journey';
 
 interface Options {
@@ -528,6 +528,24 @@ async function main(): Promise<void> {
     await page.getByRole('button', { name: 'Stop' }).click();
     await expect(page.getByTestId('train-status')).toHaveText(/^Stopped/, { timeout: 60_000 });
 
+    // 3. A crashed engine: from the kill to the banner, then to the banner clearing (engine back).
+    log('Killing the engine process…');
+    const bannerShown = (expected: boolean) =>
+      [...document.querySelectorAll('[role="alert"]')].some((node) =>
+        node.textContent?.includes('The engine stopped.'),
+      ) === expected;
+    const killedAt = Date.now();
+    const killed = killTestEngine(host);
+    let crash: { noticeMs: number; recoveredMs: number } | { skipped: string };
+    if (killed) {
+      await page.waitForFunction(bannerShown, true, { polling: 'raf', timeout: 30_000 });
+      const noticeMs = Date.now() - killedAt;
+      await page.waitForFunction(bannerShown, false, { polling: 'raf', timeout: 60_000 });
+      crash = { noticeMs, recoveredMs: Date.now() - killedAt };
+    } else {
+      crash = { skipped: 'the engine process could not be found to kill (Linux only)' };
+    }
+
     const pad: PadPhase[] = [
       padPhase('Draw view, engine idle', idleStrokes),
       padPhase(
@@ -552,9 +570,15 @@ async function main(): Promise<void> {
       targets: { frameP95Ms: 50, padMs: 50 },
       frames,
       pad,
+      crash,
       pageErrors: errors,
     };
     printTable(report);
+    console.log(
+      'noticeMs' in crash
+        ? `Engine crash: the UI said so ${crash.noticeMs} ms after the kill; a new engine answered after ${crash.recoveredMs} ms.`
+        : `Engine crash: not measured (${crash.skipped}).`,
+    );
     if (options.json) {
       mkdirSync(path.dirname(options.out), { recursive: true });
       writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
