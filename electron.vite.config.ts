@@ -10,7 +10,7 @@ export default defineConfig({
       outDir: 'out/main',
       rollupOptions: {
         input: {
-          index: resolve(root, 'src-main/index.ts'),
+          index: resolve(root, 'src-main/app/main.ts'),
           engine: resolve(root, 'src-main/engine/process.ts'),
         },
       },
@@ -23,7 +23,7 @@ export default defineConfig({
       externalizeDeps: false,
       isolatedEntries: true,
       rollupOptions: {
-        input: { preload: resolve(root, 'src-main/preload.ts') },
+        input: { preload: resolve(root, 'src-main/preload/preload.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },

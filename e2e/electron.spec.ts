@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
 import type { EngineEvent, StudioApi } from '../src-main/shared/contract';
-import { electronExecutable, electronLaunchArgs } from '../src-main/app/electron-binary';
+import { electronExecutable, electronLaunchArgs } from '../src-main/launcher/electron-binary';
 import { buildRenderer } from './browser-host';
 import { artifactScreenshots, runJourney } from './journey';
 

@@ -1,6 +1,6 @@
 /** Native dialogs and the menu actions built on them. */
 import { BrowserWindow, dialog } from 'electron';
-import type { EngineClient } from '../host/engine-client';
+import type { EngineClient } from '../supervisor/engine-client';
 
 export async function pickFolder(parent: BrowserWindow | null, title: string): Promise<string | null> {
   const options = { title, properties: ['openDirectory' as const] };

@@ -1,6 +1,6 @@
 /** The engine in an Electron utilityProcess, seen through the EngineChannel that EngineClient supervises. */
 import { utilityProcess } from 'electron';
-import type { EngineChannel } from '../host/engine-client';
+import type { EngineChannel } from '../supervisor/engine-client';
 
 /**
  * The engine inherits main's environment, so MNIST_STUDIO_HOME (or the default

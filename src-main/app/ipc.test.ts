@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Response } from '../shared/contract';
-import { IPC } from './ipc-channels';
+import { IPC } from '../shared/ipc-channels';
 import { registerIpc, sendEngineEvent, UntrustedSenderError } from './ipc';
 
 type Handler = (event: unknown, ...args: unknown[]) => unknown;

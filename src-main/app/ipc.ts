@@ -4,7 +4,7 @@
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import type { EngineEvent, Response } from '../shared/contract';
-import { IPC } from './ipc-channels';
+import { IPC } from '../shared/ipc-channels';
 import { isRendererUrl, isTrustedSender } from './security';
 
 export interface IpcHandlers {

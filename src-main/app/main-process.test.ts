@@ -1,5 +1,5 @@
 /**
- * Electron main as wired in src-main/index.ts, against a fake of the electron module whose
+ * Electron main as wired in src-main/app/main.ts, against a fake of the electron module whose
  * utilityProcess.fork starts the real engine as a Node child process (no Electron binary here).
  * Covers the IPC relay, the sender check, event streaming, and crash -> restart (how fast is measured, not asserted: no timed assertions in tests).
  */
@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EngineEvent, Response } from '../shared/contract';
-import { IPC } from './ipc-channels';
+import { IPC } from '../shared/ipc-channels';
 
 type Listener = (...args: unknown[]) => unknown;
 
@@ -127,7 +127,7 @@ async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<num
 
 beforeAll(async () => {
   process.env.MNIST_STUDIO_HOME = mkdtempSync(path.join(os.tmpdir(), 'mnist-home-'));
-  await import('../index');
+  await import('./main');
   await waitFor(() => fake.windows.length === 1, 5_000);
 });
 

@@ -45,13 +45,7 @@ const options = new Command('sweep')
 const COLUMNS = ['units', 'params', 'test_acc', 'test_loss', 'seconds'];
 const row = (cells: (string | number)[]) => cells.map((cell, i) => String(cell).padStart(i === 0 ? 6 : 10)).join(' ');
 const pointRow = (p: SweepPoint) =>
-  row([
-    p.units,
-    p.params.toLocaleString('en-US'),
-    p.testAccuracy.toFixed(4),
-    p.testLoss.toFixed(4),
-    p.seconds.toFixed(1),
-  ]);
+  row([p.units, p.params.toLocaleString('en-US'), p.test_acc.toFixed(4), p.test_loss.toFixed(4), p.seconds.toFixed(1)]);
 
 await runCli(async () => {
   const log = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);

@@ -38,8 +38,8 @@ describe('Engine', () => {
 
   it('trains with events in order, refuses a second run meanwhile, and keeps the model', async () => {
     events.length = 0;
-    const running = engine.handle('train.start', { spec: kerasExampleSpec(64), settings });
-    await expect(engine.handle('train.start', { spec: kerasExampleSpec(64), settings })).rejects.toThrow(
+    const running = engine.handle('model.fit', { spec: kerasExampleSpec(64), settings });
+    await expect(engine.handle('model.fit', { spec: kerasExampleSpec(64), settings })).rejects.toThrow(
       'Cannot start another training run while training or a sweep runs; stop it first.',
     );
     const result = await running;
@@ -72,11 +72,11 @@ describe('Engine', () => {
 
   it('refuses an invalid model with a sentence naming the layer', async () => {
     const spec = { ...kerasExampleSpec(), layers: [{ type: 'dense', units: 5, activation: 'softmax' }] };
-    await expect(engine.handle('train.start', { spec, settings })).rejects.toThrow(
+    await expect(engine.handle('model.fit', { spec, settings })).rejects.toThrow(
       /^Layer 1: The last layer must be Dense\(10, softmax\)/,
     );
     await expect(
-      engine.handle('train.start', { spec: kerasExampleSpec(), settings: { ...settings, epochs: 0 } }),
-    ).rejects.toThrow(/^Invalid train.start request at settings.epochs/);
+      engine.handle('model.fit', { spec: kerasExampleSpec(), settings: { ...settings, epochs: 0 } }),
+    ).rejects.toThrow(/^Invalid model.fit request at settings.epochs/);
   });
 });

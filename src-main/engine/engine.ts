@@ -29,7 +29,7 @@ interface CurrentModel {
   spec: ModelSpec;
   settings: TrainSettings;
   dataset: { id: string; name: string };
-  history: Result<'train.start'>['history'];
+  history: Result<'model.fit'>['history'];
   test?: { loss: number; acc: number };
   savedAs?: string;
 }
@@ -129,7 +129,7 @@ export class Engine {
       return this.page(split, set.count, indices);
     },
 
-    'train.start': async ({ spec: rawSpec, settings }) => {
+    'model.fit': async ({ spec: rawSpec, settings }) => {
       const spec = validateSpec(rawSpec);
       return this.exclusively('start another training run', async (signal) => {
         let model: tf.LayersModel | undefined;
@@ -161,7 +161,7 @@ export class Engine {
       });
     },
 
-    'train.stop': async () => this.stopRunning(),
+    'model.stop': async () => this.stopRunning(),
 
     'model.current': async () => {
       if (!this.current) return null;

@@ -38,8 +38,8 @@ describe('runSweep', () => {
       [32, paramsFor(32)],
     ]);
     expect(paramsFor(512)).toBe(407_050);
-    expect(finished.points[0].testAccuracy).toBeGreaterThan(0.3);
-    expect(finished.points[1].testAccuracy).toBeGreaterThan(finished.points[0].testAccuracy);
+    expect(finished.points[0].test_acc).toBeGreaterThan(0.3);
+    expect(finished.points[1].test_acc).toBeGreaterThan(finished.points[0].test_acc);
     expect(onDisk).toEqual([0, 1, 2, 2]);
     expect([...progressUnits]).toEqual([8, 32]);
     expect(await store.get(record.id)).toEqual(finished);

@@ -185,8 +185,8 @@ export async function runSweep(record: SweepRecord, dataset: Dataset, callbacks:
       const point: SweepPoint = {
         units,
         params: model.countParams(),
-        testAccuracy: test.acc,
-        testLoss: test.loss,
+        test_acc: test.acc,
+        test_loss: test.loss,
         seconds: result.seconds,
       };
       current = { ...current, points: [...current.points, point] };

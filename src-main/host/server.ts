@@ -4,7 +4,6 @@
  * random token (query or the cookie set when the page is opened) and come from our own origin.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { EngineClient, type EngineChannel } from './engine-client';
+import { EngineClient, type EngineChannel } from '../supervisor/engine-client';
+import { forkNodeEngine } from '../supervisor/node-engine';
 
 const COOKIE = 'mnist_studio_token';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,22 +33,6 @@ export interface RunningHost {
   close(): Promise<void>;
 }
 
-/** Starts the engine as a Node child process running the TypeScript sources through tsx. */
-export function forkEngine(): EngineChannel {
-  const child = fork(path.join(PROJECT_ROOT, 'src-main/engine/process.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: 'advanced',
-  });
-  return {
-    pid: child.pid,
-    send: (message) => child.connected && child.send(message as object),
-    onMessage: (listener) => child.on('message', listener),
-    onExit: (listener) => child.on('exit', (code, signal) => listener(code ?? (signal ? -1 : null))),
-    kill: () => child.kill(),
-  };
-}
-
 function sameToken(candidate: string | null | undefined, token: string): boolean {
   if (!candidate || candidate.length !== token.length) return false;
   return timingSafeEqual(Buffer.from(candidate), Buffer.from(token));
@@ -67,7 +51,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     throw new Error(`The renderer is not built (${rendererDir}/index.html is missing); run "npm run build" first.`);
   }
   const token = options.token ?? randomBytes(24).toString('hex');
-  const engine = new EngineClient(options.spawnEngine ?? forkEngine);
+  const engine = new EngineClient(options.spawnEngine ?? forkNodeEngine);
   const serveStatic = sirv(rendererDir, { dev: false, etag: true, single: false });
   let origins: Set<string> = new Set();
 

@@ -9,6 +9,19 @@ import { modelSpecSchema, trainSettingsSchema } from './spec';
 
 // ---------- values ----------
 
+/** Reads records written before a field took Keras' name (sweeps saved by 0.1 said testAccuracy). */
+function renameLegacyKeys(renames: Record<string, string>) {
+  return (value: unknown): unknown => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+    const record: Record<string, unknown> = { ...value };
+    for (const [legacy, current] of Object.entries(renames)) {
+      if (legacy in record && !(current in record)) record[current] = record[legacy];
+      delete record[legacy];
+    }
+    return record;
+  };
+}
+
 export const backendInfoSchema = z.object({
   name: z.enum(['tensorflow', 'wasm', 'cpu']),
   native: z.boolean(),
@@ -130,13 +143,16 @@ export const currentModelSchema = z.object({
 export type CurrentModel = z.infer<typeof currentModelSchema>;
 
 /** One finished run of a hidden-units sweep (the Keras example's closing question). */
-export const sweepPointSchema = z.object({
-  units: z.number().int(),
-  params: z.number().int(),
-  testAccuracy: z.number(),
-  testLoss: z.number(),
-  seconds: z.number(),
-});
+export const sweepPointSchema = z.preprocess(
+  renameLegacyKeys({ testAccuracy: 'test_acc', testLoss: 'test_loss' }),
+  z.object({
+    units: z.number().int(),
+    params: z.number().int(),
+    test_acc: z.number(),
+    test_loss: z.number(),
+    seconds: z.number(),
+  }),
+);
 export type SweepPoint = z.infer<typeof sweepPointSchema>;
 
 export const sweepSettingsSchema = z.object({
@@ -187,8 +203,8 @@ export const methods = {
     z.object({ split: splitSchema, indices: z.array(z.number().int().min(0)).max(1000) }),
     samplesPageSchema,
   ],
-  'train.start': [z.object({ spec: modelSpecSchema, settings: trainSettingsSchema }), trainResultSchema],
-  'train.stop': [empty, z.object({ stopping: z.boolean() })],
+  'model.fit': [z.object({ spec: modelSpecSchema, settings: trainSettingsSchema }), trainResultSchema],
+  'model.stop': [empty, z.object({ stopping: z.boolean() })],
   'model.current': [empty, currentModelSchema.nullable()],
   'model.evaluate': [empty, evaluationSchema],
   'model.predict': [

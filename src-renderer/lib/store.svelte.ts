@@ -245,7 +245,7 @@ class Studio {
     this.training.reset(null);
     this.training.running = true;
     const params = { spec: $state.snapshot(this.spec), settings: $state.snapshot(this.settings) };
-    const result = await this.call('train.start', params);
+    const result = await this.call('model.fit', params);
     this.training.running = false;
     if (result) this.training.result = result;
     else this.training.failure ??= this.error;
@@ -253,7 +253,7 @@ class Studio {
 
   async stopTraining(): Promise<void> {
     this.training.stopping = true;
-    await this.call('train.stop', {});
+    await this.call('model.stop', {});
   }
 
   async evaluate(): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accuracyFloor, log2Range, log2Ticks, PYTORCH_REFERENCE, sweepChartData } from './sweep-chart';
 
-const point = (units: number, testAccuracy: number) => ({ units, params: 0, testAccuracy, testLoss: 0, seconds: 0 });
+const point = (units: number, test_acc: number) => ({ units, params: 0, test_acc, test_loss: 0, seconds: 0 });
 
 describe('sweepChartData', () => {
   it('puts every planned size on the x axis and fills in finished ones', () => {
@@ -14,7 +14,7 @@ describe('sweepChartData', () => {
     const [xs, measured, reference] = sweepChartData([8, 1024], [point(8, 0.91), point(1024, 0.98)], true);
     expect(xs).toEqual([8, 16, 32, 64, 128, 256, 512, 1024]);
     expect(measured).toEqual([0.91, null, null, null, null, null, null, 0.98]);
-    expect(reference).toEqual([...PYTORCH_REFERENCE.map((row) => row.testAccuracy), null]);
+    expect(reference).toEqual([...PYTORCH_REFERENCE.map((row) => row.test_acc), null]);
   });
 });
 

@@ -7,14 +7,14 @@ import type { SweepPoint } from '../../src-main/shared/contract';
 import { axis, type ChartTheme } from './chart-options';
 
 /** Measured on the issue author's machine with PyTorch: the example's model, RMSprop lr 0.001, batch 32, 5 epochs, full MNIST. */
-export const PYTORCH_REFERENCE: ReadonlyArray<{ units: number; testAccuracy: number }> = [
-  { units: 8, testAccuracy: 0.92 },
-  { units: 16, testAccuracy: 0.943 },
-  { units: 32, testAccuracy: 0.96 },
-  { units: 64, testAccuracy: 0.968 },
-  { units: 128, testAccuracy: 0.973 },
-  { units: 256, testAccuracy: 0.979 },
-  { units: 512, testAccuracy: 0.979 },
+export const PYTORCH_REFERENCE: ReadonlyArray<{ units: number; test_acc: number }> = [
+  { units: 8, test_acc: 0.92 },
+  { units: 16, test_acc: 0.943 },
+  { units: 32, test_acc: 0.96 },
+  { units: 64, test_acc: 0.968 },
+  { units: 128, test_acc: 0.973 },
+  { units: 256, test_acc: 0.979 },
+  { units: 512, test_acc: 0.979 },
 ];
 
 export const REFERENCE_LABEL = 'Reference (PyTorch, 5 epochs)';
@@ -23,8 +23,8 @@ export const REFERENCE_LABEL = 'Reference (PyTorch, 5 epochs)';
 export type SweepChartData = [number[], (number | null)[], (number | null)[]] | [number[], (number | null)[]];
 
 export function sweepChartData(planned: number[], points: SweepPoint[], reference: boolean): SweepChartData {
-  const measured = new Map(points.map((point) => [point.units, point.testAccuracy]));
-  const known = new Map(reference ? PYTORCH_REFERENCE.map((row) => [row.units, row.testAccuracy]) : []);
+  const measured = new Map(points.map((point) => [point.units, point.test_acc]));
+  const known = new Map(reference ? PYTORCH_REFERENCE.map((row) => [row.units, row.test_acc]) : []);
   const xs = [...new Set([...planned, ...measured.keys(), ...known.keys()])].sort((a, b) => a - b);
   const accuracy = xs.map((units) => measured.get(units) ?? null);
   return reference ? [xs, accuracy, xs.map((units) => known.get(units) ?? null)] : [xs, accuracy];

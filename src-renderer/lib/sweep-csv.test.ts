@@ -7,8 +7,8 @@ const record: Pick<SweepRecord, 'points' | 'settings' | 'dataset' | 'createdAt'>
   settings: { units: [32, 8, 16], epochs: 1, batchSize: 32, learningRate: 0.001, seed: 42, trainLimit: 2000 },
   dataset: { id: 'mnist-abc', name: 'MNIST' },
   points: [
-    { units: 32, params: 25450, testAccuracy: 0.84181234, testLoss: 0.6603, seconds: 0.234 },
-    { units: 8, params: 6370, testAccuracy: 0.473, testLoss: 1.5597, seconds: 0.61 },
+    { units: 32, params: 25450, test_acc: 0.84181234, test_loss: 0.6603, seconds: 0.234 },
+    { units: 8, params: 6370, test_acc: 0.473, test_loss: 1.5597, seconds: 0.61 },
   ],
 };
 

@@ -30,8 +30,8 @@ export function sweepCsv(record: Pick<SweepRecord, 'points' | 'settings' | 'data
       [
         point.units,
         point.params,
-        point.testAccuracy.toFixed(6),
-        point.testLoss.toFixed(6),
+        point.test_acc.toFixed(6),
+        point.test_loss.toFixed(6),
         point.seconds.toFixed(2),
         settings.epochs,
         settings.batchSize,

@@ -1,7 +1,7 @@
 /** The preload exposes exactly the StudioApi, over the expected channels, and never ipcRenderer itself. */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StudioApi } from '../shared/contract';
-import { IPC } from './ipc-channels';
+import { IPC } from '../shared/ipc-channels';
 
 const fake = vi.hoisted(() => ({
   exposed: new Map<string, unknown>(),
@@ -28,7 +28,7 @@ vi.mock('electron', async () => {
 
 let api: StudioApi;
 beforeAll(async () => {
-  await import('../preload');
+  await import('./preload');
   api = fake.exposed.get('api') as StudioApi;
 });
 

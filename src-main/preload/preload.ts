@@ -3,8 +3,8 @@
  * Built as one CommonJS file for the sandbox; it must import nothing at run time but electron.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { EngineEvent, Method, Params, Response, Result, StudioApi } from './shared/contract';
-import { IPC } from './app/ipc-channels';
+import type { EngineEvent, Method, Params, Response, Result, StudioApi } from '../shared/contract';
+import { IPC } from '../shared/ipc-channels';
 
 let nextId = 1;
 

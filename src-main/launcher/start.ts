@@ -3,8 +3,8 @@
  * where Electron could not download its binary) the browser host, announced in one line.
  */
 import { spawn } from 'node:child_process';
-import { electronExecutable, electronLaunchArgs } from '../app/electron-binary';
-import { PROJECT_ROOT, startHost } from './server';
+import { electronExecutable, electronLaunchArgs } from './electron-binary';
+import { PROJECT_ROOT, startHost } from '../host/server';
 
 function launchElectron(executable: string): void {
   const env = { ...process.env };

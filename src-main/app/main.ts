@@ -10,14 +10,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, screen, session } from 'electron';
-import { EngineClient } from './host/engine-client';
-import { importModel, openDatasetFolder, pickFolder } from './app/dialogs';
-import { forkUtilityEngine } from './app/engine-process';
-import { registerIpc, sendEngineEvent } from './app/ipc';
-import { menuTemplate } from './app/menu';
-import { registerRendererScheme, serveRenderer } from './app/renderer-protocol';
-import { createMainWindow } from './app/window';
-import { fitToDisplays, readWindowState, trackWindowState } from './app/window-state';
+import { EngineClient } from '../supervisor/engine-client';
+import { importModel, openDatasetFolder, pickFolder } from './dialogs';
+import { forkUtilityEngine } from './engine-process';
+import { registerIpc, sendEngineEvent } from './ipc';
+import { menuTemplate } from './menu';
+import { registerRendererScheme, serveRenderer } from './renderer-protocol';
+import { createMainWindow } from './window';
+import { fitToDisplays, readWindowState, trackWindowState } from './window-state';
 
 const mainDir = path.dirname(fileURLToPath(import.meta.url));
 const paths = {
