@@ -11,20 +11,23 @@ import { initBackend } from '../engine/backend';
 import { loadDataset } from '../engine/dataset';
 import { buildModel } from '../engine/model';
 import { train } from '../engine/train';
-import { kerasExampleSpec } from '../shared/spec';
+import { PRESETS } from '../shared/spec';
 import { integerOption, runCli } from './common';
 
 const options = new Command('bench-profile')
   .option('--samples <n>', 'training images per measurement', integerOption, 20000)
   .option('--compare <variables>', 'alternate runs with these environment variables (comma-separated) 0 and unset')
   .option('--rounds <n>', 'rounds for --compare', integerOption, 5)
+  .option('--preset <id>', `the model (${PRESETS.map((preset) => preset.id).join(', ')})`, 'keras-dense-512')
   .parse()
-  .opts<{ samples: number; compare?: string; rounds: number }>();
+  .opts<{ samples: number; compare?: string; rounds: number; preset: string }>();
 
 await runCli(async () => {
   const backend = await initBackend();
   const dataset = await loadDataset();
-  const spec = kerasExampleSpec();
+  const preset = PRESETS.find((candidate) => candidate.id === options.preset);
+  if (!preset) throw new Error(`No preset ${options.preset}.`);
+  const spec = preset.spec;
   const run = async () => {
     const model = buildModel(spec, 42);
     const result = await train(model, spec, dataset.train, {

@@ -7,7 +7,7 @@ import type { BatchMetrics, EpochMetrics, TrainResult } from '../shared/contract
 import { StudioError } from '../shared/errors';
 import type { ModelSpec, TrainSettings } from '../shared/spec';
 import { inputShapeFor, NUM_CLASSES } from '../shared/spec';
-import { accelerateRmsprop, fusedDenseLoss, heapBatcher } from './accel';
+import { accelerateAdam, accelerateRmsprop, fusedConvLoss, fusedDenseLoss, heapBatcher } from './accel';
 import { Batcher } from './dataset';
 import type { LabelledImages } from './idx';
 
@@ -137,8 +137,9 @@ export async function train(
   const optimizer = model.optimizer;
   // On the wasm backend, RMSprop's update runs as one kernel per variable (same math, same state).
   accelerateRmsprop(optimizer);
-  // Dense stacks on the wasm backend with the addon: fewer, fused kernels per step (same math).
-  const fusedLoss = fusedDenseLoss(model);
+  accelerateAdam(optimizer);
+  // Dense stacks and conv nets on the wasm backend with the addon: fewer, fused kernels per step (same math).
+  const fusedLoss = fusedDenseLoss(model) ?? fusedConvLoss(model);
   const inputShape = inputShapeFor(spec);
   const { train: trainIndices, validation } = splitIndices(set.count, settings);
   const batches = Math.ceil(trainIndices.length / settings.batchSize);

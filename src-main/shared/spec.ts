@@ -96,9 +96,27 @@ export function smallCnnSpec(): ModelSpec {
   };
 }
 
+/** Keras' own MNIST convnet example (keras.io/examples/vision/mnist_convnet). */
+export function kerasConvnetSpec(): ModelSpec {
+  return {
+    layers: [
+      { type: 'conv2d', filters: 32, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'maxPooling2d', poolSize: 2 },
+      { type: 'conv2d', filters: 64, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'maxPooling2d', poolSize: 2 },
+      { type: 'flatten' },
+      { type: 'dropout', rate: 0.5 },
+      { type: 'dense', units: NUM_CLASSES, activation: 'softmax' },
+    ],
+    optimizer: { name: 'adam', learningRate: 0.001 },
+    loss: 'categoricalCrossentropy',
+  };
+}
+
 export const PRESETS = [
   { id: 'keras-dense-512', name: 'Keras example: Dense 512', spec: kerasExampleSpec() },
   { id: 'small-cnn', name: 'Small CNN', spec: smallCnnSpec() },
+  { id: 'keras-convnet', name: 'Keras convnet example', spec: kerasConvnetSpec() },
 ] as const;
 
 /** One row of `model.summary()`. */

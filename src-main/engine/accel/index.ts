@@ -9,7 +9,8 @@
  *   2. otherwise, explicit transpose + XNNPACK instead of the backend's scalar transposed loop.
  * Per step for the Keras example: ~94 kernel calls and ~1.1 ms before, 14 and ~0.5 ms after
  * (`npx tsx src-main/cli/bench-profile.ts`). Each piece has an environment switch for A/B
- * runs: MNIST_STUDIO_FUSED_DENSE, _SPARSE, _HEAP_BATCH, _RMSPROP_IN_PLACE (=0: off).
+ * runs: MNIST_STUDIO_FUSED_DENSE, _SPARSE, _HEAP_BATCH, _RMSPROP_IN_PLACE, _CONV (the conv,
+ * pooling and Adam kernels), _FUSED_CONV (the fused conv training step), _ADAM_IN_PLACE (=0: off).
  * Installing twice is harmless; `removeAccelerations` restores the stock kernels.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -18,8 +19,14 @@ import { asKernelFunc, type ReplacementKernel } from './wasm-heap';
 import { registerRmspropKernel, unregisterRmspropKernel } from './rmsprop';
 import { registerDenseKernels, unregisterDenseKernels } from './dense';
 import { sharedIdentity, transposeFirst } from './wasm-kernels';
+import { CONV_KERNELS } from './conv';
+import { registerAdamKernel, unregisterAdamKernel } from './adam';
+import { registerConvStepKernel, unregisterConvStepKernel } from './conv-step';
+import { addMissingWasmKernels } from '../missing-kernels';
 
 export { accelerateRmsprop } from './rmsprop';
+export { accelerateAdam } from './adam';
+export { fusedConvLoss } from './conv-step';
 export { fusedDenseLoss, type FusedDenseLoss } from './dense';
 export { heapBatcher, type BatchSource } from './batch';
 
@@ -81,6 +88,8 @@ export function removeAccelerations(): void {
   }
   originals.clear();
   unregisterRmspropKernel();
+  unregisterAdamKernel();
+  unregisterConvStepKernel();
   unregisterDenseKernels();
   status = { mode: 'none', descriptions: [], reason: 'removed' };
 }
@@ -107,6 +116,16 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
     const denseKernels = ['denseGrad', 'softmaxCrossEntropy', 'softmaxCrossEntropyGrad'] as const;
     const hasDenseKernels = denseKernels.every((name) => typeof addon[name] === 'function');
     if (hasDenseKernels) registerDenseKernels(addon);
+    // Conv layers (conv.ts): the stock Conv2DBackpropFilter is the one missing-kernels.ts adds.
+    const hasConvKernels = ['conv2d', 'conv2dGrad', 'maxPool', 'adamStep'].every(
+      (name) => typeof addon[name as keyof typeof addon] === 'function',
+    );
+    if (hasConvKernels && process.env.MNIST_STUDIO_CONV !== '0') {
+      addMissingWasmKernels();
+      for (const [kernelName, make] of CONV_KERNELS) replaceKernel(kernelName, (reference) => make(addon, reference));
+      registerAdamKernel(addon);
+      registerConvStepKernel(addon);
+    }
     const blas = shortBlasName(addon.describe());
     status = {
       mode: 'openblas',
@@ -118,6 +137,12 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
           ? [
               'Dense layers in training as one kernel forward and one backward; softmax + cross-entropy from the logits',
               'Mostly-zero inputs (MNIST pixels) skip their zeros in the first layer (AVX-512 CPUs)',
+            ]
+          : []),
+        ...(hasConvKernels && process.env.MNIST_STUDIO_CONV !== '0'
+          ? [
+              `Conv2D forward and both gradients as im2col + OpenBLAS on the wasm heap, bias and relu fused; MaxPool and its gradient native`,
+              'Adam update as one native kernel per variable, in place when nothing shares the weights',
             ]
           : []),
         'Training batches written straight onto the WebAssembly heap',

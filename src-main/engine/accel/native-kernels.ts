@@ -101,6 +101,11 @@ export interface NativeAccelAddon {
   ): void;
   setThreads(count: number): void;
   describe(): string;
+  // Convolutions, pooling and Adam (native/conv.c; argument order documented there).
+  conv2d(heap: ArrayBuffer, ...geometryOffsetsAndActivation: number[]): void;
+  conv2dGrad(heap: ArrayBuffer, ...geometryOffsetsAndActivation: number[]): void;
+  maxPool(heap: ArrayBuffer, ...geometryAndOffsets: number[]): void;
+  adamStep(heap: ArrayBuffer, ...countOffsetsAndScalars: number[]): void;
 }
 
 const ADDON_FILE = path.join('native', 'build', 'Release', 'mnist_accel.node');

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "mnist_accel",
-      "sources": ["mnist_accel.c"],
+      "sources": ["mnist_accel.c", "conv.c"],
       "include_dirs": [
         "/usr/include/x86_64-linux-gnu",
         "/usr/include/aarch64-linux-gnu",

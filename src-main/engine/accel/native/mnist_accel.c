@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv.h"
 #include "sparse_rows.h"
 
 #define ACTIVATION_LINEAR 0
@@ -625,6 +626,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gatherBatch", NULL, gather_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmaxCrossEntropy", NULL, softmax_cross_entropy, NULL, NULL, NULL, napi_enumerable, NULL},
       {"softmaxCrossEntropyGrad", NULL, softmax_cross_entropy_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"conv2d", NULL, conv2d_forward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"conv2dGrad", NULL, conv2d_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"maxPool", NULL, max_pool, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adamStep", NULL, adam_step, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) {
     return NULL;

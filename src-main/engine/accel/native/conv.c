@@ -1,0 +1,455 @@
+/*
+ * Convolution, max pooling and Adam kernels for the tfjs WebAssembly backend, on the
+ * WebAssembly heap like the matrix products in mnist_accel.c.
+ *
+ * Tensors are NHWC (batch, rows, columns, channels) and filters [fh, fw, in, out], tfjs' own
+ * layouts. A convolution is im2col + one OpenBLAS sgemm: each output pixel's receptive field
+ * (fh, fw, in) becomes one row of a column matrix [pixels, fh*fw*in], and the filter is already
+ * that matrix's right operand [fh*fw*in, out]. The gradients are the two transposed products
+ * (dW = cols^T dy, dcols = dy W^T) and col2im, which adds dcols back onto the input's pixels.
+ * Images go through in chunks, so the column matrix stays small (in cache) for any batch.
+ */
+#include "conv.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ACTIVATION_LINEAR 0
+#define ACTIVATION_RELU 1
+
+/* Column-matrix floats per chunk (1 MiB): measured a little faster than whole-batch chunks. */
+#define CHUNK_FLOATS (1 << 18)
+
+/* The arguments of a kernel call, decoded once: integers, then offsets (-1: absent). */
+typedef struct {
+  char* heap;
+  size_t heap_bytes;
+  int64_t values[24];
+} call_arguments;
+
+static napi_value throw_message(napi_env env, const char* name, const char* problem) {
+  char message[160];
+  snprintf(message, sizeof message, "mnist_accel.%s: %s", name, problem);
+  napi_throw_range_error(env, NULL, message);
+  return NULL;
+}
+
+/* heap (an ArrayBuffer) followed by `count` integers; false with an exception thrown otherwise. */
+static int decode_arguments(napi_env env, napi_callback_info info, const char* name, size_t count,
+                            call_arguments* out) {
+  napi_value argv[25];
+  size_t argc = count + 1;
+  void* data = NULL;
+  if (count > 24 || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count + 1 ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &out->heap_bytes) != napi_ok) {
+    throw_message(env, name, "bad arguments");
+    return 0;
+  }
+  out->heap = (char*)data;
+  for (size_t i = 0; i < count; i++) {
+    if (napi_get_value_int64(env, argv[i + 1], &out->values[i]) != napi_ok) {
+      throw_message(env, name, "bad argument types");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* The float at byte `offset` when [offset, offset + count floats) lies inside the heap, else NULL. */
+static float* heap_floats(const call_arguments* args, int64_t offset, int64_t count) {
+  if (offset < 0 || count < 0 || (offset & 3) != 0) return NULL;
+  if ((uint64_t)offset + (uint64_t)count * 4u > (uint64_t)args->heap_bytes) return NULL;
+  return (float*)(args->heap + offset);
+}
+
+static double read_double(napi_env env, napi_value value, int* ok) {
+  double result = 0;
+  if (napi_get_value_double(env, value, &result) != napi_ok) *ok = 0;
+  return result;
+}
+
+/* One growable scratch buffer per use; the engine calls kernels from one thread. */
+typedef struct {
+  float* data;
+  size_t floats;
+} scratch;
+
+static float* scratch_floats(scratch* buffer, size_t floats) {
+  if (floats > buffer->floats) {
+    float* grown = (float*)realloc(buffer->data, floats * sizeof(float));
+    if (grown == NULL) return NULL;
+    buffer->data = grown;
+    buffer->floats = floats;
+  }
+  return buffer->data;
+}
+
+static scratch columns_scratch, column_grads_scratch, dz_scratch;
+
+typedef struct {
+  int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c, f_h, f_w, stride_h, stride_w, pad_top, pad_left;
+} conv_geometry;
+
+static int read_geometry(const int64_t* v, conv_geometry* g) {
+  *g = (conv_geometry){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]};
+  const int64_t limit = 1 << 24;
+  const int64_t dims[] = {g->batch, g->in_h, g->in_w, g->in_c, g->out_h, g->out_w, g->out_c,
+                          g->f_h,   g->f_w,  g->stride_h, g->stride_w};
+  for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
+    if (dims[i] < 1 || dims[i] > limit) return 0;
+  if (g->pad_top < 0 || g->pad_left < 0 || g->pad_top >= g->f_h || g->pad_left >= g->f_w) return 0;
+  /* Every output pixel's window starts inside the padded input. */
+  return (g->out_h - 1) * g->stride_h < g->in_h + g->pad_top && (g->out_w - 1) * g->stride_w < g->in_w + g->pad_left;
+}
+
+static int64_t patch_size(const conv_geometry* g) { return g->f_h * g->f_w * g->in_c; }
+static int64_t out_pixels(const conv_geometry* g) { return g->out_h * g->out_w; }
+static int is_pointwise(const conv_geometry* g) {
+  return g->f_h == 1 && g->f_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 && g->pad_left == 0;
+}
+
+/* Images per chunk: as many as keep the column matrix within CHUNK_FLOATS, at least one. */
+static int64_t chunk_images(const conv_geometry* g) {
+  int64_t images = CHUNK_FLOATS / (out_pixels(g) * patch_size(g));
+  if (images < 1) images = 1;
+  return images < g->batch ? images : g->batch;
+}
+
+/* cols[pixel, (fh, fw, c)] for `images` images from x (padding reads as zero). */
+static void im2col(const conv_geometry* g, const float* x, int64_t images, float* cols) {
+  const int64_t c = g->in_c, row_floats = g->f_w * c;
+  for (int64_t b = 0; b < images; b++) {
+    const float* image = x + b * g->in_h * g->in_w * c;
+    for (int64_t oh = 0; oh < g->out_h; oh++) {
+      for (int64_t ow = 0; ow < g->out_w; ow++) {
+        float* target = cols;
+        cols += patch_size(g);
+        const int64_t left = ow * g->stride_w - g->pad_left;
+        for (int64_t fh = 0; fh < g->f_h; fh++, target += row_floats) {
+          const int64_t ih = oh * g->stride_h + fh - g->pad_top;
+          if (ih < 0 || ih >= g->in_h) {
+            memset(target, 0, (size_t)row_floats * sizeof(float));
+            continue;
+          }
+          const float* source = image + ih * g->in_w * c;
+          if (left >= 0 && left + g->f_w <= g->in_w) {
+            memcpy(target, source + left * c, (size_t)row_floats * sizeof(float));
+            continue;
+          }
+          for (int64_t fw = 0; fw < g->f_w; fw++) {
+            const int64_t iw = left + fw;
+            if (iw < 0 || iw >= g->in_w) memset(target + fw * c, 0, (size_t)c * sizeof(float));
+            else memcpy(target + fw * c, source + iw * c, (size_t)c * sizeof(float));
+          }
+        }
+      }
+    }
+  }
+}
+
+/* dx += col2im(dcols) for `images` images (dx zeroed by the caller); padding is dropped. */
+static void col2im(const conv_geometry* g, const float* dcols, int64_t images, float* dx) {
+  const int64_t c = g->in_c;
+  for (int64_t b = 0; b < images; b++) {
+    float* image = dx + b * g->in_h * g->in_w * c;
+    for (int64_t oh = 0; oh < g->out_h; oh++) {
+      for (int64_t ow = 0; ow < g->out_w; ow++) {
+        const float* source = dcols;
+        dcols += patch_size(g);
+        for (int64_t fh = 0; fh < g->f_h; fh++) {
+          const int64_t ih = oh * g->stride_h + fh - g->pad_top;
+          if (ih < 0 || ih >= g->in_h) continue;
+          for (int64_t fw = 0; fw < g->f_w; fw++) {
+            const int64_t iw = ow * g->stride_w + fw - g->pad_left;
+            if (iw < 0 || iw >= g->in_w) continue;
+            float* target = image + (ih * g->in_w + iw) * c;
+            const float* values = source + (fh * g->f_w + fw) * c;
+            for (int64_t i = 0; i < c; i++) target[i] += values[i];
+          }
+        }
+      }
+    }
+  }
+}
+
+/*
+ * conv2d(heap, batch, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, padTop, padLeft,
+ *        xOffset, filterOffset, biasOffset, outOffset, activation)
+ * out = activation(conv(x, filter) + bias); biasOffset < 0: no bias; activation 0 linear, 1 relu.
+ */
+napi_value conv2d_forward(napi_env env, napi_callback_info info) {
+  const char* name = "conv2d";
+  call_arguments args;
+  conv_geometry g;
+  if (!decode_arguments(env, info, name, 18, &args)) return NULL;
+  const int64_t* v = args.values;
+  const int64_t activation = v[17];
+  if (!read_geometry(v, &g) || activation < ACTIVATION_LINEAR || activation > ACTIVATION_RELU)
+    return throw_message(env, name, "invalid geometry");
+  const int64_t k = patch_size(&g), pixels = out_pixels(&g);
+  const float* x = heap_floats(&args, v[13], g.batch * g.in_h * g.in_w * g.in_c);
+  const float* filter = heap_floats(&args, v[14], k * g.out_c);
+  const float* bias = v[15] < 0 ? NULL : heap_floats(&args, v[15], g.out_c);
+  float* out = heap_floats(&args, v[16], g.batch * pixels * g.out_c);
+  if (!x || !filter || !out || (v[15] >= 0 && !bias)) return throw_message(env, name, "a tensor lies outside the heap");
+
+  const int64_t step = is_pointwise(&g) ? g.batch : chunk_images(&g);
+  float* cols = is_pointwise(&g) ? NULL : scratch_floats(&columns_scratch, (size_t)(step * pixels * k));
+  if (!is_pointwise(&g) && cols == NULL) return throw_message(env, name, "out of memory");
+  for (int64_t first = 0; first < g.batch; first += step) {
+    const int64_t images = first + step <= g.batch ? step : g.batch - first;
+    const int64_t rows = images * pixels;
+    const float* input = x + first * g.in_h * g.in_w * g.in_c;
+    float* target = out + first * pixels * g.out_c;
+    if (cols != NULL) im2col(&g, input, images, cols);
+    float beta = 0.0f;
+    if (bias != NULL) {
+      for (int64_t row = 0; row < rows; row++) memcpy(target + row * g.out_c, bias, (size_t)g.out_c * sizeof(float));
+      beta = 1.0f;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)g.out_c, (int)k, 1.0f,
+                cols != NULL ? cols : input, (int)k, filter, (int)g.out_c, beta, target, (int)g.out_c);
+    if (activation == ACTIVATION_RELU) {
+      const int64_t count = rows * g.out_c;
+      for (int64_t i = 0; i < count; i++) target[i] = target[i] > 0.0f ? target[i] : 0.0f;
+    }
+  }
+  return NULL;
+}
+
+/*
+ * conv2dGrad(heap, batch, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, padTop, padLeft,
+ *            xOffset, filterOffset, yOffset, dyOffset, dFilterOffset, dBiasOffset, dxOffset, activation)
+ * The gradients of out = activation(conv(x, filter) + bias) from dy: dz = dy (linear) or
+ * dy * (y > 0) (relu, y the forward output), dFilter = cols(x)^T dz, dBias = column sums of dz,
+ * dx = col2im(dz filter^T). Any of dFilter, dBias, dx may be absent (offset < 0); x is needed
+ * for dFilter, the filter for dx, y for relu.
+ */
+napi_value conv2d_grad(napi_env env, napi_callback_info info) {
+  const char* name = "conv2dGrad";
+  call_arguments args;
+  conv_geometry g;
+  if (!decode_arguments(env, info, name, 21, &args)) return NULL;
+  const int64_t* v = args.values;
+  const int64_t activation = v[20];
+  if (!read_geometry(v, &g) || activation < ACTIVATION_LINEAR || activation > ACTIVATION_RELU)
+    return throw_message(env, name, "invalid geometry");
+  const int64_t k = patch_size(&g), pixels = out_pixels(&g);
+  const int64_t in_count = g.batch * g.in_h * g.in_w * g.in_c, out_count = g.batch * pixels * g.out_c;
+  const int want_filter = v[17] >= 0, want_bias = v[18] >= 0, want_input = v[19] >= 0;
+  const float* x = want_filter ? heap_floats(&args, v[13], in_count) : NULL;
+  const float* filter = want_input ? heap_floats(&args, v[14], k * g.out_c) : NULL;
+  const float* y = activation == ACTIVATION_RELU ? heap_floats(&args, v[15], out_count) : NULL;
+  const float* dy = heap_floats(&args, v[16], out_count);
+  float* dfilter = want_filter ? heap_floats(&args, v[17], k * g.out_c) : NULL;
+  float* dbias = want_bias ? heap_floats(&args, v[18], g.out_c) : NULL;
+  float* dx = want_input ? heap_floats(&args, v[19], in_count) : NULL;
+  if (!dy || (want_filter && (!x || !dfilter)) || (want_bias && !dbias) || (want_input && (!filter || !dx)) ||
+      (activation == ACTIVATION_RELU && !y))
+    return throw_message(env, name, "a tensor lies outside the heap");
+
+  const float* dz = dy;
+  if (activation == ACTIVATION_RELU) {
+    float* masked = scratch_floats(&dz_scratch, (size_t)out_count);
+    if (masked == NULL) return throw_message(env, name, "out of memory");
+    for (int64_t i = 0; i < out_count; i++) masked[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    dz = masked;
+  }
+  if (want_bias) {
+    double* sums = (double*)calloc((size_t)g.out_c, sizeof(double));
+    if (sums == NULL) return throw_message(env, name, "out of memory");
+    const int64_t rows = g.batch * pixels;
+    for (int64_t row = 0; row < rows; row++)
+      for (int64_t co = 0; co < g.out_c; co++) sums[co] += dz[row * g.out_c + co];
+    for (int64_t co = 0; co < g.out_c; co++) dbias[co] = (float)sums[co];
+    free(sums);
+  }
+  if (!want_filter && !want_input) return NULL;
+
+  const int pointwise = is_pointwise(&g);
+  const int64_t step = pointwise ? g.batch : chunk_images(&g);
+  float* cols = NULL;
+  float* dcols = NULL;
+  if (!pointwise && want_filter && (cols = scratch_floats(&columns_scratch, (size_t)(step * pixels * k))) == NULL)
+    return throw_message(env, name, "out of memory");
+  if (!pointwise && want_input &&
+      (dcols = scratch_floats(&column_grads_scratch, (size_t)(step * pixels * k))) == NULL)
+    return throw_message(env, name, "out of memory");
+  if (want_input && !pointwise) memset(dx, 0, (size_t)in_count * sizeof(float));
+  for (int64_t first = 0; first < g.batch; first += step) {
+    const int64_t images = first + step <= g.batch ? step : g.batch - first;
+    const int64_t rows = images * pixels;
+    const int64_t image_floats = g.in_h * g.in_w * g.in_c;
+    const float* dz_chunk = dz + first * pixels * g.out_c;
+    if (want_filter) {
+      const float* input = x + first * image_floats;
+      if (!pointwise) im2col(&g, input, images, cols);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)g.out_c, (int)rows, 1.0f,
+                  pointwise ? input : cols, (int)k, dz_chunk, (int)g.out_c, first == 0 ? 0.0f : 1.0f, dfilter,
+                  (int)g.out_c);
+    }
+    if (want_input) {
+      float* target = pointwise ? dx + first * image_floats : dcols;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)k, (int)g.out_c, 1.0f, dz_chunk,
+                  (int)g.out_c, filter, (int)g.out_c, 0.0f, target, (int)k);
+      if (!pointwise) col2im(&g, dcols, images, dx + first * image_floats);
+    }
+  }
+  return NULL;
+}
+
+typedef struct {
+  int64_t batch, in_h, in_w, channels, out_h, out_w, pool_h, pool_w, stride_h, stride_w, pad_top, pad_left;
+} pool_geometry;
+
+static int read_pool_geometry(const int64_t* v, pool_geometry* g) {
+  *g = (pool_geometry){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]};
+  const int64_t limit = 1 << 24;
+  const int64_t dims[] = {g->batch, g->in_h, g->in_w, g->channels, g->out_h, g->out_w,
+                          g->pool_h, g->pool_w, g->stride_h, g->stride_w};
+  for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
+    if (dims[i] < 1 || dims[i] > limit) return 0;
+  if (g->pad_top < 0 || g->pad_left < 0 || g->pad_top >= g->pool_h || g->pad_left >= g->pool_w) return 0;
+  return (g->out_h - 1) * g->stride_h < g->in_h + g->pad_top && (g->out_w - 1) * g->stride_w < g->in_w + g->pad_left;
+}
+
+/* Window rows [*start, *end) of the input for output row `o` (clipped to the input). */
+static void window_span(int64_t o, int64_t stride, int64_t pad, int64_t size, int64_t limit, int64_t* start,
+                        int64_t* end) {
+  int64_t first = o * stride - pad;
+  int64_t last = first + size;
+  *start = first < 0 ? 0 : first;
+  *end = last > limit ? limit : last;
+}
+
+static scratch best_scratch;
+static int32_t* argmax_scratch = NULL;
+static size_t argmax_entries = 0;
+
+/*
+ * maxPool(heap, batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft,
+ *         xOffset, outOffset, dyOffset, dxOffset)
+ * With outOffset >= 0: out = the maximum of each window (padding ignored). With dxOffset >= 0:
+ * dx = dy routed to each window's first maximum (row-major window order), the others zero.
+ */
+napi_value max_pool(napi_env env, napi_callback_info info) {
+  const char* name = "maxPool";
+  call_arguments args;
+  pool_geometry g;
+  if (!decode_arguments(env, info, name, 16, &args)) return NULL;
+  const int64_t* v = args.values;
+  if (!read_pool_geometry(v, &g)) return throw_message(env, name, "invalid geometry");
+  const int64_t c = g.channels;
+  const int64_t in_count = g.batch * g.in_h * g.in_w * c, out_count = g.batch * g.out_h * g.out_w * c;
+  const int forward = v[13] >= 0, backward = v[15] >= 0;
+  const float* x = heap_floats(&args, v[12], in_count);
+  float* out = forward ? heap_floats(&args, v[13], out_count) : NULL;
+  const float* dy = backward ? heap_floats(&args, v[14], out_count) : NULL;
+  float* dx = backward ? heap_floats(&args, v[15], in_count) : NULL;
+  if (!x || (forward && !out) || (backward && (!dy || !dx)) || forward == backward)
+    return throw_message(env, name, "a tensor lies outside the heap");
+  float* best = scratch_floats(&best_scratch, (size_t)c);
+  if (best == NULL) return throw_message(env, name, "out of memory");
+  if (backward && (size_t)c > argmax_entries) {
+    int32_t* grown = (int32_t*)realloc(argmax_scratch, (size_t)c * sizeof(int32_t));
+    if (grown == NULL) return throw_message(env, name, "out of memory");
+    argmax_scratch = grown;
+    argmax_entries = (size_t)c;
+  }
+  if (backward) memset(dx, 0, (size_t)in_count * sizeof(float));
+  for (int64_t b = 0; b < g.batch; b++) {
+    const float* image = x + b * g.in_h * g.in_w * c;
+    for (int64_t oh = 0; oh < g.out_h; oh++) {
+      int64_t h0, h1, w0, w1;
+      window_span(oh, g.stride_h, g.pad_top, g.pool_h, g.in_h, &h0, &h1);
+      for (int64_t ow = 0; ow < g.out_w; ow++) {
+        window_span(ow, g.stride_w, g.pad_left, g.pool_w, g.in_w, &w0, &w1);
+        const int64_t out_base = ((b * g.out_h + oh) * g.out_w + ow) * c;
+        for (int64_t i = 0; i < c; i++) best[i] = -INFINITY;
+        for (int64_t ih = h0; ih < h1; ih++) {
+          for (int64_t iw = w0; iw < w1; iw++) {
+            const int64_t pixel = ih * g.in_w + iw;
+            const float* values = image + pixel * c;
+            if (!backward) {
+              for (int64_t i = 0; i < c; i++) best[i] = values[i] > best[i] ? values[i] : best[i];
+              continue;
+            }
+            for (int64_t i = 0; i < c; i++) {
+              /* The first window position wins ties, and NaN windows route to their first pixel. */
+              if (values[i] > best[i] || (ih == h0 && iw == w0)) {
+                best[i] = values[i];
+                argmax_scratch[i] = (int32_t)pixel;
+              }
+            }
+          }
+        }
+        if (forward) {
+          memcpy(out + out_base, best, (size_t)c * sizeof(float));
+        } else {
+          float* image_dx = dx + b * g.in_h * g.in_w * c;
+          for (int64_t i = 0; i < c; i++) image_dx[(int64_t)argmax_scratch[i] * c + i] += dy[out_base + i];
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
+/*
+ * adamStep(heap, count, valueOffset, firstOffset, secondOffset, gradientOffset, newValueOffset,
+ *          newFirstOffset, newSecondOffset, beta1, oneMinusBeta1, beta2, oneMinusBeta2,
+ *          oneMinusAccBeta1, oneMinusAccBeta2, epsilon, negativeLearningRate)
+ * tf.AdamOptimizer's update in its float32 operations and order:
+ *   m' = m * b1 + g * (1 - b1);  v' = v * b2 + g^2 * (1 - b2);
+ *   value' = ((m' / (1 - acc1)) / (sqrt(v' / (1 - acc2)) + eps)) * -lr + value.
+ * The new arrays may be the old ones (in place).
+ */
+napi_value adam_step(napi_env env, napi_callback_info info) {
+  const char* name = "adamStep";
+  napi_value argv[17];
+  size_t argc = 17;
+  void* data = NULL;
+  size_t heap_bytes = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 17 ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &heap_bytes) != napi_ok)
+    return throw_message(env, name, "bad arguments");
+  call_arguments args = {(char*)data, heap_bytes, {0}};
+  for (int i = 0; i < 8; i++) {
+    if (napi_get_value_int64(env, argv[i + 1], &args.values[i]) != napi_ok)
+      return throw_message(env, name, "bad argument types");
+  }
+  int ok = 1;
+  float scalars[8];
+  for (int i = 0; i < 8; i++) scalars[i] = (float)read_double(env, argv[9 + i], &ok);
+  if (!ok) return throw_message(env, name, "bad argument types");
+  const int64_t count = args.values[0];
+  float* tensors[7];
+  for (int i = 0; i < 7; i++) {
+    tensors[i] = heap_floats(&args, args.values[i + 1], count);
+    if (tensors[i] == NULL) return throw_message(env, name, "a tensor lies outside the heap");
+  }
+  const float* value = tensors[0];
+  const float* first = tensors[1];
+  const float* second = tensors[2];
+  const float* gradient = tensors[3];
+  float* new_value = tensors[4];
+  float* new_first = tensors[5];
+  float* new_second = tensors[6];
+  const float beta1 = scalars[0], one_minus_beta1 = scalars[1], beta2 = scalars[2], one_minus_beta2 = scalars[3];
+  const float one_minus_acc1 = scalars[4], one_minus_acc2 = scalars[5], epsilon = scalars[6], step = scalars[7];
+  for (int64_t i = 0; i < count; i++) {
+    const float g = gradient[i];
+    const float m = first[i] * beta1 + g * one_minus_beta1;
+    const float s = second[i] * beta2 + (g * g) * one_minus_beta2;
+    const float corrected_m = m / one_minus_acc1;
+    const float corrected_s = s / one_minus_acc2;
+    new_value[i] = (corrected_m / (sqrtf(corrected_s) + epsilon)) * step + value[i];
+    new_first[i] = m;
+    new_second[i] = s;
+  }
+  return NULL;
+}
