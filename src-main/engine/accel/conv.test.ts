@@ -198,6 +198,35 @@ describe.skipIf(!addonLoad.addon)(
       });
     }
 
+    it('MaxPoolGrad routes windows without a positive value (and ties) to their first maximum', () => {
+      installAccelerations('best');
+      const [batch, size, channels, pool] = [2, 6, 3, 2];
+      // Negative values, with ties: the window's first largest value gets the gradient.
+      const xValues = randomValues([batch, size, size, channels]).map((value) => -Math.round(Math.abs(value) * 3));
+      const dyValues = randomValues([batch, size / pool, size / pool, channels]);
+      const expected = new Float32Array(xValues.length);
+      for (let b = 0; b < batch; b++)
+        for (let oh = 0; oh < size / pool; oh++)
+          for (let ow = 0; ow < size / pool; ow++)
+            for (let c = 0; c < channels; c++) {
+              let best = -1;
+              for (let fh = 0; fh < pool; fh++)
+                for (let fw = 0; fw < pool; fw++) {
+                  const at = ((b * size + oh * pool + fh) * size + ow * pool + fw) * channels + c;
+                  if (best < 0 || xValues[at] > xValues[best]) best = at;
+                }
+              expected[best] += dyValues[((b * (size / pool) + oh) * (size / pool) + ow) * channels + c];
+            }
+      const dx = tf.tidy(() => {
+        const dy = tf.tensor4d(dyValues, [batch, size / pool, size / pool, channels]);
+        return tf.grad((input: tf.Tensor4D) => tf.maxPool(input, pool, pool, 'valid').mul(dy).sum())(
+          tf.tensor4d(xValues, [batch, size, size, channels]),
+        );
+      });
+      expect(Array.from(dx.dataSync())).toEqual(Array.from(expected));
+      dx.dispose();
+    });
+
     it('Adam as one kernel per variable gives exactly the stock optimizer state and values, in place or not', async () => {
       const shape = [37, 29];
       const initial = randomValues(shape, 0.5);
