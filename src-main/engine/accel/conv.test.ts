@@ -126,7 +126,7 @@ describe.skipIf(!addonLoad.addon)(
           c.pad,
         ).outShape;
         const dyValues = randomValues(outShape);
-        const attrs = { strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+        const attrs = { strides, pad: c.pad, dataFormat: 'NHWC' };
         const [stockInput, nativeInput] = bothWays(() =>
           tf.tidy(
             () =>
@@ -189,9 +189,12 @@ describe.skipIf(!addonLoad.addon)(
           tf.tidy(() => {
             const outShape = tf.maxPool(tf.tensor4d(xValues, shape), pool, stride, pad).shape;
             const dy = tf.tensor(randomValuesSeeded(outShape, batch * size + pool), outShape);
-            return tf.grad((input: tf.Tensor4D) => tf.maxPool(input, pool, stride, pad).mul(dy).sum())(
-              tf.tensor4d(xValues, shape),
-            );
+            return tf.grad((input: tf.Tensor) =>
+              tf
+                .maxPool(input as tf.Tensor4D, pool, stride, pad)
+                .mul(dy)
+                .sum(),
+            )(tf.tensor4d(xValues, shape));
           }),
         );
         expectClose(nativeGrad, stockGrad, 1e-6);
@@ -219,9 +222,12 @@ describe.skipIf(!addonLoad.addon)(
             }
       const dx = tf.tidy(() => {
         const dy = tf.tensor4d(dyValues, [batch, size / pool, size / pool, channels]);
-        return tf.grad((input: tf.Tensor4D) => tf.maxPool(input, pool, pool, 'valid').mul(dy).sum())(
-          tf.tensor4d(xValues, [batch, size, size, channels]),
-        );
+        return tf.grad((input: tf.Tensor) =>
+          tf
+            .maxPool(input as tf.Tensor4D, pool, pool, 'valid')
+            .mul(dy)
+            .sum(),
+        )(tf.tensor4d(xValues, [batch, size, size, channels]));
       });
       expect(Array.from(dx.dataSync())).toEqual(Array.from(expected));
       dx.dispose();
@@ -244,7 +250,7 @@ describe.skipIf(!addonLoad.addon)(
         expect(accelerateAdam(optimizer)).toBe(true);
         for (const gradient of gradients) {
           const g = tf.tensor(gradient, shape);
-          optimizer.applyGradients({ [variable.name]: g });
+          optimizer.applyGradients([{ name: variable.name, tensor: g }]);
           g.dispose();
         }
         const state = await optimizer.getWeights();

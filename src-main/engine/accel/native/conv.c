@@ -119,6 +119,19 @@ static int64_t chunk_images(const conv_geometry* g) {
   return images < g->batch ? images : g->batch;
 }
 
+/* Copies of a few floats (one pixel's channels) are plain loops: a memcpy call costs more. */
+static inline void copy_floats(float* target, const float* source, int64_t count) {
+  if (count >= 16) {
+    memcpy(target, source, (size_t)count * sizeof(float));
+    return;
+  }
+  for (int64_t i = 0; i < count; i++) target[i] = source[i];
+}
+
+static inline void zero_floats(float* target, int64_t count) {
+  for (int64_t i = 0; i < count; i++) target[i] = 0.0f;
+}
+
 /* cols[pixel, (fh, fw, c)] for `images` images from x (padding reads as zero). */
 static void im2col(const conv_geometry* g, const float* x, int64_t images, float* cols) {
   const int64_t c = g->in_c, row_floats = g->f_w * c;
@@ -132,18 +145,18 @@ static void im2col(const conv_geometry* g, const float* x, int64_t images, float
         for (int64_t fh = 0; fh < g->f_h; fh++, target += row_floats) {
           const int64_t ih = oh * g->stride_h + fh - g->pad_top;
           if (ih < 0 || ih >= g->in_h) {
-            memset(target, 0, (size_t)row_floats * sizeof(float));
+            zero_floats(target, row_floats);
             continue;
           }
           const float* source = image + ih * g->in_w * c;
           if (left >= 0 && left + g->f_w <= g->in_w) {
-            memcpy(target, source + left * c, (size_t)row_floats * sizeof(float));
+            copy_floats(target, source + left * c, row_floats);
             continue;
           }
           for (int64_t fw = 0; fw < g->f_w; fw++) {
             const int64_t iw = left + fw;
-            if (iw < 0 || iw >= g->in_w) memset(target + fw * c, 0, (size_t)c * sizeof(float));
-            else memcpy(target + fw * c, source + iw * c, (size_t)c * sizeof(float));
+            if (iw < 0 || iw >= g->in_w) zero_floats(target + fw * c, c);
+            else copy_floats(target + fw * c, source + iw * c, c);
           }
         }
       }
@@ -369,21 +382,24 @@ napi_value max_pool(napi_env env, napi_callback_info info) {
       for (int64_t ow = 0; ow < g.out_w; ow++) {
         window_span(ow, g.stride_w, g.pad_left, g.pool_w, g.in_w, &w0, &w1);
         const int64_t out_base = ((b * g.out_h + oh) * g.out_w + ow) * c;
-        for (int64_t i = 0; i < c; i++) best[i] = -INFINITY;
+        /* The window's first pixel starts the search (so NaN windows route there); later
+           pixels win only when strictly larger: ties go to the first maximum. */
+        const float* first = image + (h0 * g.in_w + w0) * c;
+        for (int64_t i = 0; i < c; i++) best[i] = first[i];
+        if (backward)
+          for (int64_t i = 0; i < c; i++) argmax_scratch[i] = (int32_t)(h0 * g.in_w + w0);
         for (int64_t ih = h0; ih < h1; ih++) {
-          for (int64_t iw = w0; iw < w1; iw++) {
-            const int64_t pixel = ih * g.in_w + iw;
-            const float* values = image + pixel * c;
+          for (int64_t iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
+            const int32_t pixel = (int32_t)(ih * g.in_w + iw);
+            const float* values = image + (int64_t)pixel * c;
             if (!backward) {
               for (int64_t i = 0; i < c; i++) best[i] = values[i] > best[i] ? values[i] : best[i];
               continue;
             }
             for (int64_t i = 0; i < c; i++) {
-              /* The first window position wins ties, and NaN windows route to their first pixel. */
-              if (values[i] > best[i] || (ih == h0 && iw == w0)) {
-                best[i] = values[i];
-                argmax_scratch[i] = (int32_t)pixel;
-              }
+              const int larger = values[i] > best[i];
+              best[i] = larger ? values[i] : best[i];
+              argmax_scratch[i] = larger ? pixel : argmax_scratch[i];
             }
           }
         }
