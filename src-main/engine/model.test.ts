@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { kerasExampleSpec, smallCnnSpec, summarizeSpec, type ModelSpec } from '../shared/spec';
 import { initBackend } from './backend';
@@ -94,5 +95,32 @@ describe('validateSpec', () => {
     expect(() => validateSpec({ ...kerasExampleSpec(), optimizer: { name: 'rmsprop', learningRate: -1 } })).toThrow(
       /optimizer\.learningRate/,
     );
+  });
+});
+
+describe('Dropout', () => {
+  const spec = validateSpec({
+    layers: [
+      { type: 'dropout', rate: 0.5 },
+      { type: 'dense', units: 10, activation: 'softmax' },
+    ],
+    optimizer: { name: 'adam', learningRate: 0.001 },
+  });
+  const masks = (model: tf.LayersModel) =>
+    [0, 1, 2].map(() =>
+      tf.tidy(() =>
+        Array.from((model.layers[0].apply(tf.ones([4, 784]), { training: true }) as tf.Tensor).dataSync()).join(','),
+      ),
+    );
+
+  it('draws a fresh mask at every training call, the same sequence for the same seed', () => {
+    const first = buildModel(spec, 9);
+    const again = buildModel(spec, 9);
+    const sequence = masks(first);
+    expect(new Set(sequence).size).toBe(3);
+    expect(masks(again)).toEqual(sequence);
+    expect((first.layers[0].getConfig() as { seed?: number }).seed).toBe(9);
+    first.dispose();
+    again.dispose();
   });
 });

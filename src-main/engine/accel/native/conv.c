@@ -235,6 +235,17 @@ napi_value conv2d_forward(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * out = dy where y > 0, else 0 (relu's gradient), on the bits: a float above +0 is a positive
+ * int32, and an integer mask vectorizes where gcc keeps a float select as a branch.
+ */
+static void relu_mask(const float* restrict y, const float* restrict dy, float* restrict out, int64_t count) {
+  const int32_t* restrict y_bits = (const int32_t*)y;
+  const int32_t* restrict dy_bits = (const int32_t*)dy;
+  int32_t* restrict out_bits = (int32_t*)out;
+  for (int64_t i = 0; i < count; i++) out_bits[i] = dy_bits[i] & -(int32_t)(y_bits[i] > 0);
+}
+
+/*
  * conv2dGrad(heap, batch, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, padTop, padLeft,
  *            xOffset, filterOffset, yOffset, dyOffset, dFilterOffset, dBiasOffset, dxOffset, activation)
  * The gradients of out = activation(conv(x, filter) + bias) from dy: dz = dy (linear) or
@@ -269,7 +280,7 @@ napi_value conv2d_grad(napi_env env, napi_callback_info info) {
   if (activation == ACTIVATION_RELU) {
     float* masked = scratch_floats(&dz_scratch, (size_t)out_count);
     if (masked == NULL) return throw_message(env, name, "out of memory");
-    for (int64_t i = 0; i < out_count; i++) masked[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    relu_mask(y, dy, masked, out_count);
     dz = masked;
   }
   if (want_bias) {
@@ -344,6 +355,37 @@ static int32_t* argmax_scratch = NULL;
 static size_t argmax_entries = 0;
 
 /*
+ * best[i] = the largest of channel i over the window rows [h0, h1) x columns [w0, w1); with
+ * argmax, also the pixel it came from. The window's first pixel starts the search (so NaN
+ * windows route there); later pixels win only when strictly larger: ties go to the first.
+ * Local restrict pointers let the compiler vectorize (node-gyp builds with -fno-strict-aliasing).
+ */
+static void window_max(const float* restrict image, int64_t in_w, int64_t c, int64_t h0, int64_t h1, int64_t w0,
+                       int64_t w1, float* restrict best, int32_t* restrict argmax) {
+  const int32_t start = (int32_t)(h0 * in_w + w0);
+  const float* first = image + (int64_t)start * c;
+  for (int64_t i = 0; i < c; i++) best[i] = first[i];
+  if (argmax != NULL)
+    for (int64_t i = 0; i < c; i++) argmax[i] = start;
+  for (int64_t ih = h0; ih < h1; ih++) {
+    for (int64_t iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
+      const int32_t pixel = (int32_t)(ih * in_w + iw);
+      const float* restrict values = image + (int64_t)pixel * c;
+      if (argmax == NULL) {
+        for (int64_t i = 0; i < c; i++) best[i] = values[i] > best[i] ? values[i] : best[i];
+        continue;
+      }
+      for (int64_t i = 0; i < c; i++) {
+        /* Select by mask, not by branch: random data would mispredict half of the branches. */
+        const int32_t mask = -(int32_t)(values[i] > best[i]);
+        argmax[i] = (argmax[i] & ~mask) | (pixel & mask);
+        best[i] = values[i] > best[i] ? values[i] : best[i];
+      }
+    }
+  }
+}
+
+/*
  * maxPool(heap, batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft,
  *         xOffset, outOffset, dyOffset, dxOffset)
  * With outOffset >= 0: out = the maximum of each window (padding ignored). With dxOffset >= 0:
@@ -373,6 +415,7 @@ napi_value max_pool(napi_env env, napi_callback_info info) {
     argmax_scratch = grown;
     argmax_entries = (size_t)c;
   }
+  int32_t* restrict argmax = backward ? argmax_scratch : NULL;
   if (backward) memset(dx, 0, (size_t)in_count * sizeof(float));
   for (int64_t b = 0; b < g.batch; b++) {
     const float* image = x + b * g.in_h * g.in_w * c;
@@ -382,37 +425,51 @@ napi_value max_pool(napi_env env, napi_callback_info info) {
       for (int64_t ow = 0; ow < g.out_w; ow++) {
         window_span(ow, g.stride_w, g.pad_left, g.pool_w, g.in_w, &w0, &w1);
         const int64_t out_base = ((b * g.out_h + oh) * g.out_w + ow) * c;
-        /* The window's first pixel starts the search (so NaN windows route there); later
-           pixels win only when strictly larger: ties go to the first maximum. */
-        const float* first = image + (h0 * g.in_w + w0) * c;
-        for (int64_t i = 0; i < c; i++) best[i] = first[i];
-        if (backward)
-          for (int64_t i = 0; i < c; i++) argmax_scratch[i] = (int32_t)(h0 * g.in_w + w0);
-        for (int64_t ih = h0; ih < h1; ih++) {
-          for (int64_t iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
-            const int32_t pixel = (int32_t)(ih * g.in_w + iw);
-            const float* values = image + (int64_t)pixel * c;
-            if (!backward) {
-              for (int64_t i = 0; i < c; i++) best[i] = values[i] > best[i] ? values[i] : best[i];
-              continue;
-            }
-            for (int64_t i = 0; i < c; i++) {
-              const int larger = values[i] > best[i];
-              best[i] = larger ? values[i] : best[i];
-              argmax_scratch[i] = larger ? pixel : argmax_scratch[i];
-            }
-          }
-        }
+        window_max(image, g.in_w, c, h0, h1, w0, w1, best, argmax);
         if (forward) {
           memcpy(out + out_base, best, (size_t)c * sizeof(float));
         } else {
           float* image_dx = dx + b * g.in_h * g.in_w * c;
-          for (int64_t i = 0; i < c; i++) image_dx[(int64_t)argmax_scratch[i] * c + i] += dy[out_base + i];
+          for (int64_t i = 0; i < c; i++) image_dx[(int64_t)argmax[i] * c + i] += dy[out_base + i];
         }
       }
     }
   }
   return NULL;
+}
+
+/* The update in place: four distinct arrays (the caller checks), so restrict holds and it vectorizes. */
+static void adam_in_place(int64_t count, float* restrict value, float* restrict first, float* restrict second,
+                          const float* restrict gradient, const float* scalars) {
+  const float beta1 = scalars[0], one_minus_beta1 = scalars[1], beta2 = scalars[2], one_minus_beta2 = scalars[3];
+  const float one_minus_acc1 = scalars[4], one_minus_acc2 = scalars[5], epsilon = scalars[6], step = scalars[7];
+  for (int64_t i = 0; i < count; i++) {
+    const float g = gradient[i];
+    const float m = first[i] * beta1 + g * one_minus_beta1;
+    const float s = second[i] * beta2 + (g * g) * one_minus_beta2;
+    value[i] = ((m / one_minus_acc1) / (sqrtf(s / one_minus_acc2) + epsilon)) * step + value[i];
+    first[i] = m;
+    second[i] = s;
+  }
+}
+
+/* The update of adamStep below into other arrays. */
+static void adam_update(int64_t count, const float* value, const float* first, const float* second,
+                        const float* gradient, float* new_value, float* new_first, float* new_second,
+                        const float* scalars) {
+  const float beta1 = scalars[0], one_minus_beta1 = scalars[1], beta2 = scalars[2], one_minus_beta2 = scalars[3];
+  const float one_minus_acc1 = scalars[4], one_minus_acc2 = scalars[5], epsilon = scalars[6], step = scalars[7];
+  for (int64_t i = 0; i < count; i++) {
+    const float g = gradient[i];
+    const float m = first[i] * beta1 + g * one_minus_beta1;
+    const float s = second[i] * beta2 + (g * g) * one_minus_beta2;
+    const float corrected_m = m / one_minus_acc1;
+    const float corrected_s = s / one_minus_acc2;
+    const float updated = (corrected_m / (sqrtf(corrected_s) + epsilon)) * step + value[i];
+    new_first[i] = m;
+    new_second[i] = s;
+    new_value[i] = updated;
+  }
 }
 
 /*
@@ -448,24 +505,10 @@ napi_value adam_step(napi_env env, napi_callback_info info) {
     tensors[i] = heap_floats(&args, args.values[i + 1], count);
     if (tensors[i] == NULL) return throw_message(env, name, "a tensor lies outside the heap");
   }
-  const float* value = tensors[0];
-  const float* first = tensors[1];
-  const float* second = tensors[2];
-  const float* gradient = tensors[3];
-  float* new_value = tensors[4];
-  float* new_first = tensors[5];
-  float* new_second = tensors[6];
-  const float beta1 = scalars[0], one_minus_beta1 = scalars[1], beta2 = scalars[2], one_minus_beta2 = scalars[3];
-  const float one_minus_acc1 = scalars[4], one_minus_acc2 = scalars[5], epsilon = scalars[6], step = scalars[7];
-  for (int64_t i = 0; i < count; i++) {
-    const float g = gradient[i];
-    const float m = first[i] * beta1 + g * one_minus_beta1;
-    const float s = second[i] * beta2 + (g * g) * one_minus_beta2;
-    const float corrected_m = m / one_minus_acc1;
-    const float corrected_s = s / one_minus_acc2;
-    new_value[i] = (corrected_m / (sqrtf(corrected_s) + epsilon)) * step + value[i];
-    new_first[i] = m;
-    new_second[i] = s;
-  }
+  const int in_place = tensors[4] == tensors[0] && tensors[5] == tensors[1] && tensors[6] == tensors[2];
+  const int distinct = tensors[0] != tensors[1] && tensors[0] != tensors[2] && tensors[1] != tensors[2] &&
+                       tensors[3] != tensors[0] && tensors[3] != tensors[1] && tensors[3] != tensors[2];
+  if (in_place && distinct) adam_in_place(count, tensors[0], tensors[1], tensors[2], tensors[3], scalars);
+  else adam_update(count, tensors[0], tensors[1], tensors[2], tensors[3], tensors[4], tensors[5], tensors[6], scalars);
   return NULL;
 }
