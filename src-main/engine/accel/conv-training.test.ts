@@ -79,24 +79,28 @@ describe.skipIf(!addonLoad.addon)(
       }
     });
 
-    it('learns what the stock kernels learn (same weights after two epochs)', async () => {
+    it('learns what the stock kernels learn, with the addon and without (same weights after two epochs)', async () => {
       const set = syntheticImages(256, 1);
       removeAccelerations();
       const stock = await weightsAfterTraining(set, smallSpec);
+      installAccelerations('wasm-transpose');
+      const withoutAddon = await weightsAfterTraining(set, smallSpec);
       installAccelerations('best');
       const accelerated = await weightsAfterTraining(set, smallSpec);
-      expect(accelerated).toHaveLength(stock.length);
-      accelerated.forEach((values, i) => {
-        let worst = 0;
-        for (let j = 0; j < values.length; j++) worst = Math.max(worst, Math.abs(values[j] - stock[i][j]));
-        expect(worst).toBeLessThan(1e-3);
-      });
+      for (const weights of [accelerated, withoutAddon]) {
+        expect(weights).toHaveLength(stock.length);
+        weights.forEach((values, i) => {
+          let worst = 0;
+          for (let j = 0; j < values.length; j++) worst = Math.max(worst, Math.abs(values[j] - stock[i][j]));
+          expect(worst).toBeLessThan(1e-3);
+        });
+      }
     });
   },
 );
 
 describe('conv training memory', () => {
-  for (const mode of ['best', 'none'] as const) {
+  for (const mode of ['best', 'wasm-transpose', 'none'] as const) {
     it(`numTensors is the same at every epoch end (${mode} kernels)`, async () => {
       if (mode === 'none') removeAccelerations();
       else installAccelerations(mode);

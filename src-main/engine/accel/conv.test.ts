@@ -20,18 +20,29 @@ function randomValues(shape: number[], scale = 1): Float32Array {
   return Float32Array.from({ length: size }, () => (random() * 2 - 1) * scale);
 }
 
+function valuesOf(compute: () => tf.Tensor): Float32Array {
+  const out = compute();
+  const values = Float32Array.from(out.dataSync() as Float32Array);
+  out.dispose();
+  return values;
+}
+
 /** Runs `compute` with the stock kernels and with the native ones; returns both results' values. */
 function bothWays(compute: () => tf.Tensor): [Float32Array, Float32Array] {
-  const run = () => {
-    const out = compute();
-    const values = Float32Array.from(out.dataSync() as Float32Array);
-    out.dispose();
-    return values;
-  };
   removeAccelerations();
-  const stock = run();
+  const stock = valuesOf(compute);
   installAccelerations('best');
-  return [stock, run()];
+  return [stock, valuesOf(compute)];
+}
+
+/** Likewise with the route for machines without the addon (im2col + XNNPACK, JavaScript pooling). */
+function withoutAddon(compute: () => tf.Tensor): [Float32Array, Float32Array] {
+  removeAccelerations();
+  const stock = valuesOf(compute);
+  installAccelerations('wasm-transpose');
+  const fallback = valuesOf(compute);
+  installAccelerations('best');
+  return [stock, fallback];
 }
 
 /** Every value within `tolerance` of the stock one, relative to the stock result's largest magnitude. */
@@ -140,6 +151,19 @@ describe.skipIf(!addonLoad.addon)(
           ),
         );
         expectClose(nativeInput, stockInput);
+        const [, fallbackInput] = withoutAddon(() =>
+          tf.tidy(
+            () =>
+              tf
+                .engine()
+                .runKernel(
+                  tf.Conv2DBackpropInput,
+                  { dy: tf.tensor(dyValues, outShape), filter: filter() },
+                  { ...attrs, inputShape: xShape },
+                ) as tf.Tensor,
+          ),
+        );
+        expectClose(fallbackInput, stockInput);
         const [stockFilter, nativeFilter] = bothWays(() =>
           tf.tidy(
             () =>
@@ -153,6 +177,19 @@ describe.skipIf(!addonLoad.addon)(
           ),
         );
         expectClose(nativeFilter, stockFilter);
+        const [, fallbackFilter] = withoutAddon(() =>
+          tf.tidy(
+            () =>
+              tf
+                .engine()
+                .runKernel(
+                  tf.Conv2DBackpropFilter,
+                  { x: x(), dy: tf.tensor(dyValues, outShape) },
+                  { ...attrs, filterShape },
+                ) as tf.Tensor,
+          ),
+        );
+        expectClose(fallbackFilter, stockFilter);
       });
     }
 
@@ -198,6 +235,19 @@ describe.skipIf(!addonLoad.addon)(
           }),
         );
         expectClose(nativeGrad, stockGrad, 1e-6);
+        const [, fallbackGrad] = withoutAddon(() =>
+          tf.tidy(() => {
+            const outShape = tf.maxPool(tf.tensor4d(xValues, shape), pool, stride, pad).shape;
+            const dy = tf.tensor(randomValuesSeeded(outShape, batch * size + pool), outShape);
+            return tf.grad((input: tf.Tensor) =>
+              tf
+                .maxPool(input as tf.Tensor4D, pool, stride, pad)
+                .mul(dy)
+                .sum(),
+            )(tf.tensor4d(xValues, shape));
+          }),
+        );
+        expectClose(fallbackGrad, stockGrad, 1e-6);
       });
     }
 

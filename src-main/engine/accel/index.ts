@@ -20,6 +20,7 @@ import { registerRmspropKernel, unregisterRmspropKernel } from './rmsprop';
 import { registerDenseKernels, unregisterDenseKernels } from './dense';
 import { sharedIdentity, transposeFirst } from './wasm-kernels';
 import { CONV_KERNELS } from './conv';
+import { wasmConv2dBackpropFilter, wasmConv2dBackpropInput, wasmMaxPoolGrad } from './conv-wasm';
 import { registerAdamKernel, unregisterAdamKernel } from './adam';
 import { registerConvStepKernel, unregisterConvStepKernel } from './conv-step';
 import { addMissingWasmKernels } from '../missing-kernels';
@@ -157,12 +158,24 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
   }
   for (const kernelName of MATMUL_KERNELS)
     replaceKernel(kernelName, (reference) => transposeFirst(reference, transpose));
+  // Conv gradients as im2col/col2im around XNNPACK products, MaxPoolGrad as one JavaScript pass.
+  const batchMatMul = originals.get(tf.BatchMatMul)!;
+  const convFallback = process.env.MNIST_STUDIO_CONV !== '0';
+  if (convFallback) {
+    addMissingWasmKernels();
+    replaceKernel(tf.Conv2DBackpropFilter, (reference) => wasmConv2dBackpropFilter(reference, batchMatMul));
+    replaceKernel(tf.Conv2DBackpropInput, (reference) => wasmConv2dBackpropInput(reference, batchMatMul, transpose));
+    replaceKernel(tf.MaxPoolGrad, wasmMaxPoolGrad);
+  }
   const reason = load && !load.addon ? load.reason : 'OpenBLAS not requested';
   status = {
     mode: 'wasm-transpose',
     reason,
     descriptions: [
       ...MATMUL_KERNELS.map((name) => `${name} with transpose flags as transpose + XNNPACK (no OpenBLAS: ${reason})`),
+      ...(convFallback
+        ? ['Conv2D gradients as im2col/col2im around XNNPACK products; MaxPoolGrad as one pass (no OpenBLAS)']
+        : []),
       IDENTITY_DESCRIPTION,
     ],
   };
