@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { TrainResult } from '../../../src-main/shared/contract';
 import { createFeatures, type Features } from './features';
 import { startRouter } from './router';
 import { BACKEND, MNIST, currentModel, sweepRecord } from './testing/fixtures';
@@ -15,14 +16,14 @@ const batch = {
   etaSeconds: 2,
 };
 const epoch = { epoch: 1, epochs: 1, loss: 0.25, acc: 0.93, seconds: 1.2, samplesPerSecond: 50000, etaSeconds: 0 };
-const result = {
+const result: TrainResult = {
   status: 'completed',
   epochsCompleted: 1,
   history: [epoch],
   trainSamples: 54000,
   seconds: 1.2,
   samplesPerSecond: 50000,
-} as const;
+};
 
 function engineHolding(model = currentModel(), sweeps = [sweepRecord('sweep-a', 'completed')]) {
   return new ScriptedEngine({
