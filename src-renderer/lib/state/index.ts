@@ -9,7 +9,9 @@ import { startRouter } from './router';
 
 const features = createFeatures(api, globalThis.localStorage);
 
-export const { call, notices, connection, dataset, draft, training, evaluation, library, sweeps } = features;
+export const { notices, connection, dataset, draft, training, evaluation, library, sweeps } = features;
+/** For what a view keeps to itself (a page of images, a reading of the pad): failures still reach the notices. */
+export const call = features.call;
 export const navigation = new Navigation();
 /** The host's native folder picker (Electron); undefined in a browser tab. */
 export const pickFolder = api.pickFolder?.bind(api);
