@@ -180,10 +180,29 @@ export function kerasConvnetSpec(): ModelSpec {
   };
 }
 
+/** The older Keras example (mnist_cnn.py): two convolutions before pooling, Dense 128, two dropouts. */
+export function kerasDeepCnnSpec(): ModelSpec {
+  return {
+    layers: [
+      { type: 'conv2d', filters: 32, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'conv2d', filters: 64, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'maxPooling2d', poolSize: 2 },
+      { type: 'dropout', rate: 0.25 },
+      { type: 'flatten' },
+      { type: 'dense', units: 128, activation: 'relu' },
+      { type: 'dropout', rate: 0.5 },
+      { type: 'dense', units: NUM_CLASSES, activation: 'softmax' },
+    ],
+    optimizer: { name: 'adam', learningRate: 0.001 },
+    loss: 'categoricalCrossentropy',
+  };
+}
+
 export const PRESETS = [
   { id: 'keras-dense-512', name: 'Keras example: Dense 512', spec: kerasExampleSpec() },
   { id: 'small-cnn', name: 'Small CNN', spec: smallCnnSpec() },
   { id: 'keras-convnet', name: 'Keras convnet example', spec: kerasConvnetSpec() },
+  { id: 'keras-deep-cnn', name: 'Deeper CNN (mnist_cnn.py)', spec: kerasDeepCnnSpec() },
 ] as const;
 
 /** One row of `model.summary()`. */

@@ -8,7 +8,7 @@
         "/usr/include/aarch64-linux-gnu",
         "/usr/include/openblas"
       ],
-      "libraries": ["-lopenblas"],
+      "libraries": ["-lopenblas", "-lpthread"],
       "cflags": ["-O3", "-std=gnu11", "-Wall", "-fno-math-errno", "-ffp-contract=off"],
       "defines": ["NAPI_VERSION=8"]
     }
