@@ -266,5 +266,3 @@ export const CONV_KERNELS: [string, (addon: NativeAccelAddon, reference: tf.Kern
   [tf.MaxPool, nativeMaxPool],
   [tf.MaxPoolGrad, nativeMaxPoolGrad],
 ];
-
-export const CONV_KERNEL_NAMES = CONV_KERNELS.map(([name]) => name);

@@ -142,7 +142,7 @@ export function installAccelerations(prefer: 'best' | 'wasm-transpose' = 'best')
           : []),
         ...(hasConvKernels && process.env.MNIST_STUDIO_CONV !== '0'
           ? [
-              `Conv2D forward and both gradients as im2col + OpenBLAS on the wasm heap, bias and relu fused; MaxPool and its gradient native`,
+              'Conv2D forward and both gradients as im2col + OpenBLAS on the wasm heap (two workers where there are two cores), bias and relu fused; MaxPool and its gradient native',
               'Adam update as one native kernel per variable, in place when nothing shares the weights',
             ]
           : []),
