@@ -66,7 +66,7 @@ test('models export to a typed folder; a broken import is refused in one sentenc
 
   const broken = mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-broken-'));
   writeFileSync(path.join(broken, 'model.json'), '{ not json');
-  await page.getByLabel('Folder to import from').fill(broken);
+  await page.getByLabel('Folder or file to import from').fill(broken);
   await page.getByRole('button', { name: 'Import' }).click();
   const alert = page.getByRole('alert');
   await expect(alert).toBeVisible();
