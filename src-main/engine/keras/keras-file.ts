@@ -129,13 +129,16 @@ export async function decodeKerasFile(file: string, format: KerasFormat): Promis
     return { ...buildWithWeights(architecture, weights, file), kerasVersion: legacy.kerasVersion };
   }
 
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch {
+    throw new StudioError('MODEL_FILE', `${file} cannot be read.`);
+  }
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(new Uint8Array(await readFile(file)), {
-      filter: (entry) => [CONFIG_JSON, METADATA_JSON, WEIGHTS_H5].includes(entry.name),
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code) throw new StudioError('MODEL_FILE', `${file} cannot be read.`);
+    entries = unzipSync(bytes, { filter: (entry) => [CONFIG_JSON, METADATA_JSON, WEIGHTS_H5].includes(entry.name) });
+  } catch {
     throw new StudioError('MODEL_FILE', `${file} is not a zip archive; a .keras file is one, so it is corrupt.`);
   }
   const text = (name: string) => (entries[name] ? strFromU8(entries[name]) : undefined);

@@ -8,7 +8,7 @@ Reads MNIST from the app's IDX files (no downloads). In one process (TensorFlow 
   Flatten + Dropout + Dense, Adam) are trained and saved with model.save as .keras and .h5.
 For each model, WORK_DIR/<name>.predictions.f32 holds its test-set probabilities (float32,
 row-major) and the last line printed is one JSON object: {name: {"file", "loss", "acc"}}.
-A model whose first layer after the input is Rescaling gets 0..255 pixels, any other 0..1 (the
+A model whose first layer after the input (and any Reshape) is Rescaling gets 0..255 pixels, any other 0..1 (the
 Keras example divides by 255 itself).
 
 Usage: python keras_peer.py DATA_DIR WORK_DIR [--load FILE ...] [--train] [--train-limit N]
@@ -16,6 +16,7 @@ Usage: python keras_peer.py DATA_DIR WORK_DIR [--load FILE ...] [--train] [--tra
 """
 
 import argparse
+import gzip
 import json
 import os
 import struct
@@ -28,8 +29,13 @@ import numpy as np  # noqa: E402
 
 
 def read_idx(folder, name):
-    with open(os.path.join(folder, name), "rb") as handle:
-        data = handle.read()
+    file = os.path.join(folder, name)
+    if os.path.exists(file):
+        with open(file, "rb") as handle:
+            data = handle.read()
+    else:
+        with gzip.open(file + ".gz", "rb") as handle:
+            data = handle.read()
     magic = struct.unpack(">I", data[:4])[0]
     dims = magic & 0xFF
     shape = struct.unpack(">" + "I" * dims, data[4 : 4 + 4 * dims])
@@ -38,7 +44,8 @@ def read_idx(folder, name):
 
 def model_inputs(model, pixels):
     """The test images as this model expects them (its input shape; 0..1 unless it rescales)."""
-    first = next((layer for layer in model.layers if layer.__class__.__name__ != "InputLayer"), None)
+    shaping = ("InputLayer", "Reshape")
+    first = next((layer for layer in model.layers if layer.__class__.__name__ not in shaping), None)
     scaled = pixels.astype("float32")
     if first is None or first.__class__.__name__ != "Rescaling":
         scaled = scaled / 255.0
