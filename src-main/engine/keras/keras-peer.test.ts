@@ -108,7 +108,16 @@ describe.skipIf(!lookup.python)('Keras 3 interop (the real Keras)', () => {
       }
     }
     // One Python process: loads what was exported here, then trains and saves the Keras models.
-    peer = await runPeer([work, ...files.flatMap((file) => ['--load', file]), '--train', '--train-limit', '1000']);
+    peer = await runPeer([
+      work,
+      ...files.flatMap((file) => ['--load', file]),
+      '--train',
+      'seed',
+      '--train',
+      'convnet',
+      '--train-limit',
+      '1000',
+    ]);
   }, 180_000);
   afterAll(async () => {
     for (const entry of trainedHere) entry.model.dispose();

@@ -3,7 +3,7 @@
 Reads MNIST from the app's IDX files (no downloads). In one process (TensorFlow starts slowly):
 - every --load FILE (a .keras or .h5 exported by MNIST Studio) is opened with
   keras.saving.load_model, predicts the whole test set and is evaluated;
-- with --train, the Keras example itself (Dense 512 relu -> Dense 10 softmax, RMSprop, categorical
+- with --train seed / --train convnet, the Keras example itself (Dense 512 relu -> Dense 10 softmax, RMSprop, categorical
   cross-entropy, batch 32) and a small convnet (Reshape + Rescaling + Conv2D + MaxPooling2D +
   Flatten + Dropout + Dense, Adam) are trained and saved with model.save as .keras and .h5.
 For each model, WORK_DIR/<name>.predictions.f32 holds its test-set probabilities (float32,
@@ -11,7 +11,7 @@ row-major) and the last line printed is one JSON object: {name: {"file", "loss",
 A model whose first layer after the input (and any Reshape) is Rescaling gets 0..255 pixels, any other 0..1 (the
 Keras example divides by 255 itself).
 
-Usage: python keras_peer.py DATA_DIR WORK_DIR [--load FILE ...] [--train] [--train-limit N]
+Usage: python keras_peer.py DATA_DIR WORK_DIR [--load FILE ...] [--train seed|convnet ...] [--train-limit N]
        [--epochs N] [--units N]
 """
 
@@ -104,7 +104,7 @@ def main():
     parser.add_argument("data_dir")
     parser.add_argument("work_dir")
     parser.add_argument("--load", action="append", default=[])
-    parser.add_argument("--train", action="store_true")
+    parser.add_argument("--train", action="append", default=[], choices=["seed", "convnet"])
     parser.add_argument("--train-limit", type=int, default=60000)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--units", type=int, default=512)
@@ -124,8 +124,9 @@ def main():
     if args.train:
         train_images = read_idx(args.data_dir, "train-images-idx3-ubyte")[: args.train_limit]
         train_labels = keras.utils.to_categorical(read_idx(args.data_dir, "train-labels-idx1-ubyte")[: args.train_limit], 10)
-        trained = [("seed", seed_example(keras, args.units)), ("convnet", convnet(keras))]
-        for name, model in trained:
+        builders = {"seed": lambda: seed_example(keras, args.units), "convnet": lambda: convnet(keras)}
+        for name in args.train:
+            model = builders[name]()
             model.fit(model_inputs(model, train_images), train_labels, epochs=args.epochs, batch_size=32, verbose=0)
             for extension in ("keras", "h5"):
                 file = os.path.join(args.work_dir, f"{name}.{extension}")
