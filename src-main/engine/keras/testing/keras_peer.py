@@ -3,16 +3,16 @@
 Reads MNIST from the app's IDX files (no downloads). In one process (TensorFlow starts slowly):
 - every --load FILE (a .keras or .h5 exported by MNIST Studio) is opened with
   keras.saving.load_model, predicts the whole test set and is evaluated;
-- with --train seed / --train convnet, the Keras example itself (Dense 512 relu -> Dense 10 softmax, RMSprop, categorical
-  cross-entropy, batch 32) and a small convnet (Reshape + Rescaling + Conv2D + MaxPooling2D +
+- with --train seed and/or --train convnet, the Keras example itself (Dense 512 relu -> Dense 10
+  softmax, RMSprop, categorical cross-entropy, batch 32) and a small convnet (Reshape + Rescaling + Conv2D + MaxPooling2D +
   Flatten + Dropout + Dense, Adam) are trained and saved with model.save as .keras and .h5.
 For each model, WORK_DIR/<name>.predictions.f32 holds its test-set probabilities (float32,
 row-major) and the last line printed is one JSON object: {name: {"file", "loss", "acc"}}.
 A model whose first layer after the input (and any Reshape) is Rescaling gets 0..255 pixels, any other 0..1 (the
 Keras example divides by 255 itself).
 
-Usage: python keras_peer.py DATA_DIR WORK_DIR [--load FILE ...] [--train seed|convnet ...] [--train-limit N]
-       [--epochs N] [--units N]
+Usage: python keras_peer.py DATA_DIR WORK_DIR [--load FILE ...] [--train seed|convnet ...]
+       [--train-limit N] [--epochs N] [--units N]
 """
 
 import argparse
@@ -123,7 +123,8 @@ def main():
 
     if args.train:
         train_images = read_idx(args.data_dir, "train-images-idx3-ubyte")[: args.train_limit]
-        train_labels = keras.utils.to_categorical(read_idx(args.data_dir, "train-labels-idx1-ubyte")[: args.train_limit], 10)
+        train_labels = read_idx(args.data_dir, "train-labels-idx1-ubyte")[: args.train_limit]
+        train_labels = keras.utils.to_categorical(train_labels, 10)
         builders = {"seed": lambda: seed_example(keras, args.units), "convnet": lambda: convnet(keras)}
         for name in args.train:
             model = builders[name]()
