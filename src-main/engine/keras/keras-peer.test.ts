@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Evaluation } from '../../shared/contract';
 import {
   KERAS_EXAMPLE_SETTINGS,
   NUM_CLASSES,
