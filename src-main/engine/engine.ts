@@ -213,11 +213,11 @@ export class Engine {
 
     'models.delete': async ({ id }) => ({ deleted: await this.store.remove(id) }),
 
-    'models.export': async ({ id, dir }) => ({ path: await this.store.export(id, dir) }),
+    'models.export': async ({ id, dir, format }) => ({ path: await this.store.export(id, dir, format) }),
 
-    'models.import': async ({ dir }) => {
+    'models.import': async ({ path: source }) => {
       await initBackend();
-      return this.store.import(dir);
+      return this.store.import(source);
     },
 
     'sweep.start': async (params) =>
