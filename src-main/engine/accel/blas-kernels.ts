@@ -85,7 +85,7 @@ export function blasFusedMatMul(
     const { a, b, bias, preluActivationWeights } = args.inputs;
     const transposeA = Boolean(args.attrs.transposeA);
     const transposeB = Boolean(args.attrs.transposeB);
-    const activation = String(args.attrs.activation ?? 'linear');
+    const activation = String(args.attrs.activation);
     if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return callKernel(reference, args);
     if (!isNativeActivation(activation) || preluActivationWeights) return callKernel(reference, args);
     const geometry = matMulGeometry(a.shape, b.shape, transposeA, transposeB);

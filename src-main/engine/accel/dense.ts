@@ -126,7 +126,7 @@ interface DenseInternals {
   kernel?: { read(): tf.Variable };
   bias?: { read(): tf.Variable } | null;
   useBias: boolean;
-  activation?: { getClassName(): string };
+  activation: { getClassName(): string };
   kernelRegularizer?: unknown;
   biasRegularizer?: unknown;
   activityRegularizer?: unknown;
@@ -149,7 +149,7 @@ function densePlan(model: tf.LayersModel): DensePlan[] | undefined {
     const dense = layer as unknown as DenseInternals;
     if (!dense.kernel || (dense.useBias && !dense.bias)) return undefined;
     if (dense.kernelRegularizer || dense.biasRegularizer || dense.activityRegularizer) return undefined;
-    const activation = dense.activation?.getClassName() ?? 'linear';
+    const activation = dense.activation.getClassName();
     const last = index === layers.length - 1;
     if (last ? activation !== 'softmax' : !HIDDEN_ACTIVATIONS.includes(activation)) return undefined;
     if (dense.kernel.read().dtype !== 'float32') return undefined;

@@ -135,7 +135,7 @@ export function rmspropUpdate(
   if (rmsprop.centered) return undefined;
   return (gradients) => {
     const names = Object.keys(gradients);
-    if (names.some((name) => tf.engine().registeredVariables[name]?.dtype !== 'float32')) {
+    if (names.some((name) => tf.engine().registeredVariables[name].dtype !== 'float32')) {
       optimizer.applyGradients(gradients);
       return;
     }
