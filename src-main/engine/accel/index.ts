@@ -18,7 +18,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { inputShapeFor } from '../../shared/spec';
-import { composeStep, stockStepParts, type StepContext, type TrainingStep, type TrainingSteps } from '../step';
+import {
+  composeStep,
+  stockStepParts,
+  type StepContext,
+  type StepParts,
+  type TrainingStep,
+  type TrainingSteps,
+} from '../step';
 import type { NativeAddon } from './addon';
 import { loadAddon } from './addon-loader';
 import { heapBatcher } from './batch';
@@ -85,20 +92,58 @@ class KernelSwaps {
   }
 }
 
+/** A faster step part for a model, or undefined when it does not apply to that model. */
+interface FasterPart<P> {
+  description: string;
+  partFor(context: StepContext, addon: NativeAddon, config: AccelConfig): P | undefined;
+}
+
+/** Native forward passes (with their loss) and optimizer updates; for each, the first that applies runs. */
+const FORWARDS: FasterPart<StepParts['forward']>[] = [
+  {
+    description: 'fused Dense forward and backward',
+    partFor: ({ model }, _addon, config) => (config.fusedDense ? fusedDenseForward(model) : undefined),
+  },
+];
+const UPDATES: FasterPart<StepParts['update']>[] = [
+  {
+    description: 'native RMSprop update',
+    partFor: ({ model }, addon, config) => rmspropUpdate(addon, model.optimizer, { inPlace: config.rmspropInPlace }),
+  },
+];
+
+function firstPart<P>(
+  parts: FasterPart<P>[],
+  context: StepContext,
+  addon: NativeAddon | undefined,
+  config: AccelConfig,
+) {
+  if (!addon) return undefined;
+  for (const { description, partFor } of parts) {
+    const part = partFor(context, addon, config);
+    if (part) return { description, part };
+  }
+  return undefined;
+}
+
 /** The wasm step for a model: the parts this acceleration can do faster, the stock ones for the rest. */
 function wasmStep(context: StepContext, config: AccelConfig, addon: NativeAddon | undefined): TrainingStep | undefined {
-  const stock = stockStepParts(context);
-  const forward = addon && config.fusedDense ? fusedDenseForward(context.model) : undefined;
-  const update = addon ? rmspropUpdate(addon, context.model.optimizer, { inPlace: config.rmspropInPlace }) : undefined;
+  const forward = firstPart(FORWARDS, context, addon, config);
+  const update = firstPart(UPDATES, context, addon, config);
   const batches = config.heapBatch ? heapBatcher(context.set, inputShapeFor(context.spec), addon) : undefined;
   if (!forward && !update && !batches) return undefined;
+  const stock = stockStepParts(context);
   const description = [
-    forward ? 'fused Dense forward and backward' : 'stock forward',
-    update ? 'native RMSprop update' : 'stock update',
+    forward?.description ?? 'stock forward',
+    update?.description ?? 'stock update',
     batches ? 'batches on the heap' : 'stock batches',
   ].join(', ');
   return composeStep(
-    { batches: batches ?? stock.batches, forward: forward ?? stock.forward, update: update ?? stock.update },
+    {
+      batches: batches ?? stock.batches,
+      forward: forward?.part ?? stock.forward,
+      update: update?.part ?? stock.update,
+    },
     description,
   );
 }
@@ -117,11 +162,9 @@ export function installWasmAcceleration(config: AccelConfig, steps: TrainingStep
   }
   const swaps = new KernelSwaps();
   const undo: (() => void)[] = [() => swaps.restore()];
-  const remove = () =>
-    undo
-      .splice(0)
-      .reverse()
-      .forEach((step) => step());
+  const remove = () => {
+    for (const step of undo.splice(0).reverse()) step();
+  };
   swaps.replace(tf.Identity, sharedIdentity);
   const load = config.mode === 'best' ? loadAddon(config) : undefined;
   const transpose = tf.getKernel(tf.Transpose, BACKEND);
