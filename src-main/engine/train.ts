@@ -8,7 +8,7 @@ import { StudioError } from '../shared/errors';
 import type { ModelSpec, TrainSettings } from '../shared/spec';
 import { evaluate, scoreRows } from './evaluate';
 import type { LabelledImages } from './idx';
-import { trainingSteps, type TrainingSteps } from './step';
+import { trainingSteps } from './step';
 
 export interface TrainCallbacks {
   onBegin?(info: { epochs: number; batches: number; trainSamples: number; validationSamples: number }): void;
@@ -17,8 +17,6 @@ export interface TrainCallbacks {
   /** Minimum milliseconds between onBatch calls (the last batch of an epoch always reports). */
   batchIntervalMs?: number;
   signal?: AbortSignal;
-  /** Where the training step comes from (the process's providers unless given). */
-  steps?: TrainingSteps;
 }
 
 /** Deterministic PRNG so that a seed reproduces the shuffle order. */
@@ -76,7 +74,7 @@ export async function train(
   callbacks: TrainCallbacks = {},
 ): Promise<TrainResult> {
   // The active backend's own step when it has one for this model, else tfjs' stock step.
-  const step = (callbacks.steps ?? trainingSteps).stepFor({ model, spec, set });
+  const step = trainingSteps.stepFor({ model, spec, set });
   const { train: trainIndices, validation } = splitIndices(set.count, settings);
   const batches = Math.ceil(trainIndices.length / settings.batchSize);
   const random = mulberry32(settings.seed);

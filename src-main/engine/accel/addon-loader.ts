@@ -13,7 +13,7 @@ import type { AccelConfig } from './config';
 const ADDON_FILE = path.join('native', 'build', 'Release', 'mnist_accel.node');
 
 /** Where the built addon may be: config.addonPath, next to this module, a packaged app's resources/native, or the source tree. */
-export function addonCandidates(addonPath: string | undefined): string[] {
+function addonCandidates(addonPath: string | undefined): string[] {
   const candidates: string[] = [];
   if (addonPath) candidates.push(path.resolve(addonPath));
   try {

@@ -36,13 +36,7 @@ import { registerRmspropKernel, rmspropUpdate } from './rmsprop';
 import { asKernelFunc, type ReplacementKernel } from './wasm-heap';
 import { sharedIdentity, transposeFirst } from './wasm-kernels';
 
-export {
-  ACCEL_OFF_SWITCHES,
-  accelConfigFromEnvironment,
-  DEFAULT_ACCEL_CONFIG,
-  type AccelConfig,
-  type AccelerationMode,
-} from './config';
+export { ACCEL_OFF_SWITCHES, accelConfigFromEnvironment, type AccelConfig, type AccelerationMode } from './config';
 export { addMissingWasmKernels } from './missing-kernels';
 
 export interface AccelerationStatus {
