@@ -279,15 +279,6 @@ export class Engine {
     this.current = next;
   }
 
-  /** Direct access for the CLI and benchmarks, which run the engine in-process. */
-  async datasetNow(): Promise<Dataset> {
-    return this.ensureDataset();
-  }
-
-  currentModel(): tf.LayersModel | undefined {
-    return this.current?.model;
-  }
-
   dispose(): void {
     this.training?.abort();
     this.current?.model.dispose();
