@@ -12,23 +12,25 @@
  * Dropout...) runs its own `apply` in training mode. Same variables, same optimizer, same math.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CONV_ACTIVATIONS, convInfo, runConv2dGrad } from './conv';
-import { denseOp, softmaxCrossEntropyOp, type FusedDenseLoss } from './dense';
-import type { NativeAccelAddon } from './native-kernels';
+import { convInfo, isConvActivation, runConv2dGrad, type ConvOptions } from './conv';
+import type { StepParts } from '../step';
+import { denseOp, softmaxCrossEntropyOp } from './dense';
+import type { NativeAddon } from './addon';
 import { asKernelFunc, type KernelArguments } from './wasm-heap';
 
 export const CONV_GRAD_KERNEL = 'MnistStudioConv2DGrad';
 const BACKEND = 'wasm';
 
 /** Inputs x, filter, y, dy; outputs dFilter, then dBias (attr bias), then dx (attr inputGradient). */
-function convGradKernel(addon: NativeAccelAddon) {
+function convGradKernel(addon: NativeAddon, options: ConvOptions) {
   return (args: KernelArguments): tf.TensorInfo[] => {
     const { x, filter, y, dy } = args.inputs;
     if (!x || !filter || !y || !dy) throw new Error(`${CONV_GRAD_KERNEL} is missing inputs.`);
     const info = convInfo(x.shape, filter.shape, args.attrs);
-    const activation = CONV_ACTIVATIONS[String(args.attrs.activation)];
-    if (!info || activation === undefined) throw new Error(`${CONV_GRAD_KERNEL}: unsupported geometry or activation.`);
-    return runConv2dGrad(addon, args, info, {
+    const activation = String(args.attrs.activation);
+    if (!info || !isConvActivation(activation))
+      throw new Error(`${CONV_GRAD_KERNEL}: unsupported geometry or activation.`);
+    return runConv2dGrad(addon, options, args, info, {
       x,
       filter,
       y,
@@ -41,16 +43,18 @@ function convGradKernel(addon: NativeAccelAddon) {
   };
 }
 
-export function registerConvStepKernel(addon: NativeAccelAddon): void {
+/** Registers the fused conv gradient kernel; the returned function unregisters it. */
+export function registerConvStepKernel(addon: NativeAddon, options: ConvOptions): () => void {
   unregisterConvStepKernel();
   tf.registerKernel({
     kernelName: CONV_GRAD_KERNEL,
     backendName: BACKEND,
-    kernelFunc: asKernelFunc(convGradKernel(addon)),
+    kernelFunc: asKernelFunc(convGradKernel(addon, options)),
   });
+  return unregisterConvStepKernel;
 }
 
-export function unregisterConvStepKernel(): void {
+function unregisterConvStepKernel(): void {
   if (tf.getKernel(CONV_GRAD_KERNEL, BACKEND)) tf.unregisterKernel(CONV_GRAD_KERNEL, BACKEND);
 }
 
@@ -83,7 +87,7 @@ function plainWeights(layer: WeightedLayerInternals): boolean {
 function convStep(layer: tf.layers.Layer, batchInput: number[]): Step | undefined {
   const conv = layer as unknown as WeightedLayerInternals;
   const activation = conv.activation?.getClassName() ?? 'linear';
-  if (!plainWeights(conv) || !(activation in CONV_ACTIVATIONS) || conv.dataFormat !== 'channelsLast') return undefined;
+  if (!plainWeights(conv) || !isConvActivation(activation) || conv.dataFormat !== 'channelsLast') return undefined;
   const dilations = Array.isArray(conv.dilationRate) ? conv.dilationRate : [conv.dilationRate ?? 1];
   if (dilations.some((rate) => rate !== 1)) return undefined;
   const attrs = { strides: conv.strides ?? [1, 1], pad: conv.padding ?? 'valid', dataFormat: 'NHWC', dilations: 1 };
@@ -108,8 +112,7 @@ function convPlan(model: tf.LayersModel): Step[] | undefined {
       const dense = layer as unknown as WeightedLayerInternals;
       const activation = dense.activation?.getClassName() ?? 'linear';
       const flatInput = inputShape.length === 2;
-      const fits =
-        plainWeights(dense) && flatInput && (last ? activation === 'softmax' : activation in CONV_ACTIVATIONS);
+      const fits = plainWeights(dense) && flatInput && (last ? activation === 'softmax' : isConvActivation(activation));
       if (!fits && last) return undefined;
       plan.push(
         fits ? { kind: 'dense', layer: dense, activation: activation as 'linear' | 'relu' } : { kind: 'apply', layer },
@@ -165,12 +168,11 @@ function convOp(
 
 /**
  * For a sequential conv net ending in Dense(softmax), trained with categorical cross-entropy on
- * the WebAssembly backend with the addon's kernels: the step's loss and outputs with fused conv
- * and Dense layers. Undefined otherwise (then train with `model.apply`).
+ * the WebAssembly backend with the addon's kernels: the step's forward part (loss and outputs)
+ * with fused conv and Dense layers. Undefined otherwise (then the stock forward runs).
  */
-export function fusedConvLoss(model: tf.LayersModel): FusedDenseLoss | undefined {
+export function fusedConvForward(model: tf.LayersModel): StepParts['forward'] | undefined {
   if (tf.getBackend() !== BACKEND || !tf.getKernel(CONV_GRAD_KERNEL, BACKEND)) return undefined;
-  if (process.env.MNIST_STUDIO_FUSED_DENSE === '0' || process.env.MNIST_STUDIO_FUSED_CONV === '0') return undefined;
   const plan = convPlan(model);
   if (!plan) return undefined;
   return (xs, ys) => {
@@ -192,6 +194,7 @@ export function fusedConvLoss(model: tf.LayersModel): FusedDenseLoss | undefined
       }
       needsInputGradient = true;
     }
-    return softmaxCrossEntropyOp(activations, ys);
+    const { loss, probabilities } = softmaxCrossEntropyOp(activations, ys);
+    return { loss, outputs: probabilities };
   };
 }

@@ -5,15 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend';
+import { accelerateWasm, initBackend } from '../backend';
+import { addonSkipReason, TEST_ACCEL_CONFIG, testAddon } from '../testing/addon';
 import { buildModel, validateSpec } from '../model';
 import { train, mulberry32 } from '../train';
 import type { LabelledImages } from '../idx';
 import { IMAGE_PIXELS, PRESETS, type ModelSpec } from '../../shared/spec';
-import { fusedConvLoss, installAccelerations, removeAccelerations } from '.';
-import { loadNativeAddon } from './native-kernels';
+import { trainingSteps } from '../step';
 
-const addonLoad = loadNativeAddon();
+const installAccelerations = (mode: 'best' | 'wasm-transpose') => accelerateWasm({ ...TEST_ACCEL_CONFIG, mode });
+const removeAccelerations = () => accelerateWasm({ ...TEST_ACCEL_CONFIG, mode: 'none' });
 
 /** Each class draws its own bar of pixels (a row band), plus noise; ~80% zeros as in MNIST. */
 function syntheticImages(count: number, seed: number): LabelledImages {
@@ -65,15 +66,17 @@ beforeAll(async () => {
   expect((await initBackend('wasm')).name).toBe('wasm');
 });
 
-describe.skipIf(!addonLoad.addon)(
-  `conv training on native kernels${addonLoad.addon ? '' : ` (skipped: ${'reason' in addonLoad ? addonLoad.reason : ''})`}`,
+describe.skipIf(Boolean(addonSkipReason))(
+  `conv training on native kernels${addonSkipReason ? ` (${addonSkipReason})` : ''}`,
   () => {
     it('the fused conv step covers every conv preset and the test net, and nothing else', () => {
       installAccelerations('best');
       for (const spec of [...PRESETS.map((preset) => preset.spec), smallSpec]) {
         const model = buildModel(spec, 1);
         const hasConv = spec.layers.some((layer) => layer.type === 'conv2d');
-        expect(fusedConvLoss(model) !== undefined).toBe(hasConv);
+        const step = trainingSteps.stepFor({ model, spec, set: syntheticImages(1, 1) }, 'wasm');
+        expect(step.description.includes('fused conv forward')).toBe(hasConv);
+        if (hasConv) expect(step.description).toContain('native Adam update');
         model.optimizer.dispose();
         model.dispose();
       }

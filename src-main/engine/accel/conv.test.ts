@@ -6,13 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend';
-import { installAccelerations, removeAccelerations } from '.';
-import { accelerateAdam } from './adam';
-import { loadNativeAddon } from './native-kernels';
+import { accelerateWasm, initBackend } from '../backend';
+import { addonSkipReason, TEST_ACCEL_CONFIG, testAddon } from '../testing/addon';
+import { adamUpdate } from './adam';
 import { mulberry32 } from '../train';
 
-const addonLoad = loadNativeAddon();
+const installAccelerations = (mode: 'best' | 'wasm-transpose') => accelerateWasm({ ...TEST_ACCEL_CONFIG, mode });
+const removeAccelerations = () => accelerateWasm({ ...TEST_ACCEL_CONFIG, mode: 'none' });
 const random = mulberry32(19);
 
 function randomValues(shape: number[], scale = 1): Float32Array {
@@ -99,8 +99,8 @@ beforeAll(async () => {
   expect((await initBackend('wasm')).name).toBe('wasm');
 });
 
-describe.skipIf(!addonLoad.addon)(
-  `native conv kernels${addonLoad.addon ? '' : ` (skipped: ${'reason' in addonLoad ? addonLoad.reason : ''})`}`,
+describe.skipIf(Boolean(addonSkipReason))(
+  `native conv kernels${addonSkipReason ? ` (${addonSkipReason})` : ''}`,
   () => {
     for (const c of convCases) {
       it(`Conv2D, FusedConv2D (bias + relu) and both gradients: ${convName(c)}`, () => {
@@ -290,17 +290,17 @@ describe.skipIf(!addonLoad.addon)(
       const runSteps = async (fused: boolean, inPlace: boolean, keepClone: boolean) => {
         if (fused) installAccelerations('best');
         else removeAccelerations();
-        if (inPlace) delete process.env.MNIST_STUDIO_ADAM_IN_PLACE;
-        else process.env.MNIST_STUDIO_ADAM_IN_PLACE = '0';
         const start = tf.tensor(initial, shape);
         const variable = tf.variable(start, true, `adam_test_${fused}_${inPlace}_${keepClone}`);
         start.dispose();
         const clone = keepClone ? variable.clone() : undefined;
         const optimizer = tf.train.adam(0.01, 0.85, 0.99);
-        expect(accelerateAdam(optimizer)).toBe(true);
+        const update = fused ? adamUpdate(testAddon(), optimizer, { inPlace }) : undefined;
+        if (fused) expect(update).toBeDefined();
         for (const gradient of gradients) {
           const g = tf.tensor(gradient, shape);
-          optimizer.applyGradients([{ name: variable.name, tensor: g }]);
+          if (update) update({ [variable.name]: g });
+          else optimizer.applyGradients({ [variable.name]: g } as tf.NamedTensorMap as never);
           g.dispose();
         }
         const state = await optimizer.getWeights();
@@ -315,11 +315,10 @@ describe.skipIf(!addonLoad.addon)(
         state[0].tensor.dispose();
         optimizer.dispose();
         tf.dispose([variable, ...(clone ? [clone] : [])]);
-        delete process.env.MNIST_STUDIO_ADAM_IN_PLACE;
         return result;
       };
       const before = tf.memory().numTensors;
-      // Unaccelerated: accelerateAdam's wrapper falls through to the stock update.
+      // The stock kernels and tf.AdamOptimizer's own update.
       const stock = await runSteps(false, false, false);
       for (const [inPlace, keepClone] of [
         [false, false],

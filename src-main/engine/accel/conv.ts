@@ -12,7 +12,7 @@
  * the stock kernel unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NativeAccelAddon } from './native-kernels';
+import type { ConvGeometry, NativeAddon } from './addon';
 import { callKernel, heapBuffer, heapOffset, type KernelArguments, type ReplacementKernel } from './wasm-heap';
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
@@ -20,7 +20,10 @@ type Shape4D = [number, number, number, number];
 type PadAttr = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 type RoundingAttr = 'floor' | 'round' | 'ceil' | undefined;
 
-export const CONV_ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1 };
+export const CONV_ACTIVATIONS = ['linear', 'relu'] as const;
+export type ConvActivation = (typeof CONV_ACTIVATIONS)[number];
+export const isConvActivation = (name: string): name is ConvActivation =>
+  (CONV_ACTIVATIONS as readonly string[]).includes(name);
 
 /** True when the native kernels compute this geometry (the C side checks the same). */
 export function nativeGeometry(info: Conv2DInfo): boolean {
@@ -43,23 +46,28 @@ export function nativeGeometry(info: Conv2DInfo): boolean {
   );
 }
 
-/** The 13 geometry integers every native conv and pool call starts with. */
-function geometryArguments(info: Conv2DInfo, channelsOut = info.outChannels): number[] {
-  return [
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    channelsOut,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-  ];
+/** The addon's view of a convolution's (or pool's) shape. */
+function geometryOf(info: Conv2DInfo): ConvGeometry {
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/** How the native conv kernels run: 2 threads split the images in halves (config.convThreads). */
+export interface ConvOptions {
+  threads: number;
 }
 
 export function convInfo(
@@ -90,25 +98,25 @@ const float32 = (...tensors: (tf.TensorInfo | undefined)[]) => tensors.every((t)
 
 /** out = activation(conv(x, filter) + bias) in one native call. */
 export function runConv2d(
-  addon: NativeAccelAddon,
+  addon: NativeAddon,
+  options: ConvOptions,
   args: KernelArguments,
   info: Conv2DInfo,
   x: tf.TensorInfo,
   filter: tf.TensorInfo,
   bias: tf.TensorInfo | undefined,
-  activation: number,
+  activation: ConvActivation,
 ): tf.TensorInfo {
   const { backend } = args;
   const out = backend.makeOutput(info.outShape, 'float32');
-  addon.conv2d(
-    heapBuffer(backend),
-    ...geometryArguments(info),
-    heapOffset(backend, x),
-    heapOffset(backend, filter),
-    bias ? heapOffset(backend, bias) : -1,
-    heapOffset(backend, out),
+  addon.conv2d(heapBuffer(backend), geometryOf(info), {
+    x: heapOffset(backend, x),
+    filter: heapOffset(backend, filter),
+    bias: bias ? heapOffset(backend, bias) : undefined,
+    out: heapOffset(backend, out),
     activation,
-  );
+    threads: options.threads,
+  });
   return out;
 }
 
@@ -121,12 +129,13 @@ export interface ConvGradRequest {
   filterGrad: boolean;
   biasGrad: boolean;
   inputGrad: boolean;
-  activation: number;
+  activation: ConvActivation;
 }
 
 /** dFilter, dBias, dx (those asked for, in that order) in one native call. */
 export function runConv2dGrad(
-  addon: NativeAccelAddon,
+  addon: NativeAddon,
+  options: ConvOptions,
   args: KernelArguments,
   info: Conv2DInfo,
   request: ConvGradRequest,
@@ -136,63 +145,82 @@ export function runConv2dGrad(
   const dFilter = request.filterGrad ? backend.makeOutput(filterShape, 'float32') : undefined;
   const dBias = request.biasGrad ? backend.makeOutput([info.outChannels], 'float32') : undefined;
   const dx = request.inputGrad ? backend.makeOutput(info.inShape as number[], 'float32') : undefined;
-  const offset = (tensor: tf.TensorInfo | undefined) => (tensor ? heapOffset(backend, tensor) : -1);
-  addon.conv2dGrad(
-    heapBuffer(backend),
-    ...geometryArguments(info),
-    offset(request.x),
-    offset(request.filter),
-    offset(request.y),
-    offset(request.dy),
-    offset(dFilter),
-    offset(dBias),
-    offset(dx),
-    request.activation,
-  );
+  // Offsets after the allocations: allocating may grow (and so replace) the heap.
+  const offset = (tensor: tf.TensorInfo | undefined) => (tensor ? heapOffset(backend, tensor) : undefined);
+  addon.conv2dGrad(heapBuffer(backend), geometryOf(info), {
+    x: offset(request.x),
+    filter: offset(request.filter),
+    y: offset(request.y),
+    dy: heapOffset(backend, request.dy),
+    dFilter: offset(dFilter),
+    dBias: offset(dBias),
+    dx: offset(dx),
+    activation: request.activation,
+    threads: options.threads,
+  });
   return [dFilter, dBias, dx].filter((tensor): tensor is tf.TensorInfo => tensor !== undefined);
 }
 
-export function nativeConv2d(addon: NativeAccelAddon, reference: tf.KernelConfig): ReplacementKernel {
+export function nativeConv2d(addon: NativeAddon, options: ConvOptions, reference: tf.KernelConfig): ReplacementKernel {
   return (args) => {
     const { x, filter } = args.inputs;
     const info = x && filter && float32(x, filter) ? convInfo(x.shape, filter.shape, args.attrs) : undefined;
     if (!info) return callKernel(reference, args);
-    return runConv2d(addon, args, info, x!, filter!, undefined, 0);
+    return runConv2d(addon, options, args, info, x!, filter!, undefined, 'linear');
   };
 }
 
-export function nativeFusedConv2d(addon: NativeAccelAddon, reference: tf.KernelConfig): ReplacementKernel {
+export function nativeFusedConv2d(
+  addon: NativeAddon,
+  options: ConvOptions,
+  reference: tf.KernelConfig,
+): ReplacementKernel {
   return (args) => {
     const { x, filter, bias, preluActivationWeights } = args.inputs;
-    const activation = CONV_ACTIVATIONS[String(args.attrs.activation ?? 'linear')];
-    if (!x || !filter || !float32(x, filter) || activation === undefined || preluActivationWeights)
+    const activation = String(args.attrs.activation ?? 'linear');
+    if (!x || !filter || !float32(x, filter) || !isConvActivation(activation) || preluActivationWeights)
       return callKernel(reference, args);
     const info = convInfo(x.shape, filter.shape, args.attrs);
     const perChannel = bias && bias.dtype === 'float32' && tf.util.sizeFromShape(bias.shape) === info?.outChannels;
     if (!info || (bias && !(perChannel && bias.shape.length === 1))) return callKernel(reference, args);
-    return runConv2d(addon, args, info, x, filter, bias, activation);
+    return runConv2d(addon, options, args, info, x, filter, bias, activation);
   };
 }
 
-export function nativeConv2dBackpropInput(addon: NativeAccelAddon, reference: tf.KernelConfig): ReplacementKernel {
+export function nativeConv2dBackpropInput(
+  addon: NativeAddon,
+  options: ConvOptions,
+  reference: tf.KernelConfig,
+): ReplacementKernel {
   return (args) => {
     const { dy, filter } = args.inputs;
     const inputShape = args.attrs.inputShape as number[];
     const info = dy && filter && float32(dy, filter) ? convInfo(inputShape, filter.shape, args.attrs) : undefined;
     if (!info || !tf.util.arraysEqual(info.outShape, dy!.shape)) return callKernel(reference, args);
-    const request = { filter, dy: dy!, filterGrad: false, biasGrad: false, inputGrad: true, activation: 0 };
-    return runConv2dGrad(addon, args, info, request)[0];
+    const request = {
+      filter,
+      dy: dy!,
+      filterGrad: false,
+      biasGrad: false,
+      inputGrad: true,
+      activation: 'linear' as const,
+    };
+    return runConv2dGrad(addon, options, args, info, request)[0];
   };
 }
 
-export function nativeConv2dBackpropFilter(addon: NativeAccelAddon, reference: tf.KernelConfig): ReplacementKernel {
+export function nativeConv2dBackpropFilter(
+  addon: NativeAddon,
+  options: ConvOptions,
+  reference: tf.KernelConfig,
+): ReplacementKernel {
   return (args) => {
     const { x, dy } = args.inputs;
     const filterShape = args.attrs.filterShape as number[];
     const info = x && dy && float32(x, dy) ? convInfo(x.shape, filterShape, args.attrs) : undefined;
     if (!info || !tf.util.arraysEqual(info.outShape, dy!.shape)) return callKernel(reference, args);
-    const request = { x, dy: dy!, filterGrad: true, biasGrad: false, inputGrad: false, activation: 0 };
-    return runConv2dGrad(addon, args, info, request)[0];
+    const request = { x, dy: dy!, filterGrad: true, biasGrad: false, inputGrad: false, activation: 'linear' as const };
+    return runConv2dGrad(addon, options, args, info, request)[0];
   };
 }
 
@@ -213,52 +241,47 @@ function poolInfo(xShape: readonly number[], attrs: tf.NamedAttrMap): Conv2DInfo
   }
 }
 
-/** The 12 pool-geometry integers (the conv geometry without the output channels). */
-function poolArguments(info: Conv2DInfo): number[] {
-  const conv = geometryArguments(info);
-  return [...conv.slice(0, 6), ...conv.slice(7)];
-}
-
-export function nativeMaxPool(addon: NativeAccelAddon, reference: tf.KernelConfig): ReplacementKernel {
+export function nativeMaxPool(
+  addon: NativeAddon,
+  _options: ConvOptions,
+  reference: tf.KernelConfig,
+): ReplacementKernel {
   return (args) => {
     const { x } = args.inputs;
     const info = x && float32(x) ? poolInfo(x.shape, args.attrs) : undefined;
     if (!info) return callKernel(reference, args);
     const { backend } = args;
     const out = backend.makeOutput(info.outShape, 'float32');
-    addon.maxPool(
-      heapBuffer(backend),
-      ...poolArguments(info),
-      heapOffset(backend, x!),
-      heapOffset(backend, out),
-      -1,
-      -1,
-    );
+    addon.maxPool(heapBuffer(backend), geometryOf(info), { x: heapOffset(backend, x!), out: heapOffset(backend, out) });
     return out;
   };
 }
 
-export function nativeMaxPoolGrad(addon: NativeAccelAddon, reference: tf.KernelConfig): ReplacementKernel {
+export function nativeMaxPoolGrad(
+  addon: NativeAddon,
+  _options: ConvOptions,
+  reference: tf.KernelConfig,
+): ReplacementKernel {
   return (args) => {
     const { dy, input } = args.inputs;
     const info = dy && input && float32(dy, input) ? poolInfo(input.shape, args.attrs) : undefined;
     if (!info || !tf.util.arraysEqual(info.outShape, dy!.shape)) return callKernel(reference, args);
     const { backend } = args;
     const dx = backend.makeOutput([...input!.shape], 'float32');
-    addon.maxPool(
-      heapBuffer(backend),
-      ...poolArguments(info),
-      heapOffset(backend, input!),
-      -1,
-      heapOffset(backend, dy!),
-      heapOffset(backend, dx),
-    );
+    addon.maxPool(heapBuffer(backend), geometryOf(info), {
+      x: heapOffset(backend, input!),
+      dy: heapOffset(backend, dy!),
+      dx: heapOffset(backend, dx),
+    });
     return dx;
   };
 }
 
 /** The replacements, by kernel name, for accel/index.ts to install. */
-export const CONV_KERNELS: [string, (addon: NativeAccelAddon, reference: tf.KernelConfig) => ReplacementKernel][] = [
+export const CONV_KERNELS: [
+  string,
+  (addon: NativeAddon, options: ConvOptions, reference: tf.KernelConfig) => ReplacementKernel,
+][] = [
   [tf.Conv2D, nativeConv2d],
   [tf.FusedConv2D, nativeFusedConv2d],
   [tf.Conv2DBackpropInput, nativeConv2dBackpropInput],

@@ -8,6 +8,8 @@
  * that matrix's right operand [fh*fw*in, out]. The gradients are the two transposed products
  * (dW = cols^T dy, dcols = dy W^T) and col2im, which adds dcols back onto the input's pixels.
  * Images go through in chunks, so the column matrix stays small (in cache) for any batch.
+ * Each entry point takes (heap, Float64Array) as mnist_accel.c's do: the block holds the fields
+ * in the order its comment lists after `heap` (accel/addon.ts writes them).
  */
 #include "conv.h"
 
@@ -26,11 +28,12 @@
 /* Column-matrix floats per chunk (1 MiB): measured a little faster than whole-batch chunks. */
 #define CHUNK_FLOATS (1 << 18)
 
-/* The arguments of a kernel call, decoded once: integers, then offsets (-1: absent). */
+/* The arguments of a kernel call, decoded once: the heap, then the fields of its block. */
 typedef struct {
   char* heap;
   size_t heap_bytes;
   int64_t values[24];
+  double reals[24];
 } call_arguments;
 
 static napi_value throw_message(napi_env env, const char* name, const char* problem) {
@@ -40,23 +43,38 @@ static napi_value throw_message(napi_env env, const char* name, const char* prob
   return NULL;
 }
 
-/* heap (an ArrayBuffer) followed by `count` integers; false with an exception thrown otherwise. */
+/*
+ * (heap ArrayBuffer, Float64Array of exactly `count` fields), as every entry point of
+ * mnist_accel.c takes them; the fields as integers (truncated) and as reals. False with an
+ * exception thrown otherwise.
+ */
 static int decode_arguments(napi_env env, napi_callback_info info, const char* name, size_t count,
                             call_arguments* out) {
-  napi_value argv[25];
-  size_t argc = count + 1;
+  napi_value argv[2];
+  size_t argc = 2;
   void* data = NULL;
-  if (count > 24 || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count + 1 ||
+  if (count > 24 || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 ||
       napi_get_arraybuffer_info(env, argv[0], &data, &out->heap_bytes) != napi_ok) {
-    throw_message(env, name, "bad arguments");
+    throw_message(env, name, "expects the heap and a Float64Array of arguments");
     return 0;
   }
   out->heap = (char*)data;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* block = NULL;
+  if (napi_get_typedarray_info(env, argv[1], &type, &length, &block, NULL, NULL) != napi_ok ||
+      type != napi_float64_array || length != count) {
+    throw_message(env, name, "the arguments must be a Float64Array of this kernel's fields");
+    return 0;
+  }
   for (size_t i = 0; i < count; i++) {
-    if (napi_get_value_int64(env, argv[i + 1], &out->values[i]) != napi_ok) {
-      throw_message(env, name, "bad argument types");
+    const double value = ((const double*)block)[i];
+    if (!(value > -9.0e15 && value < 9.0e15)) {
+      throw_message(env, name, "an argument is not a finite number");
       return 0;
     }
+    out->reals[i] = value;
+    out->values[i] = (int64_t)value;
   }
   return 1;
 }
@@ -68,11 +86,6 @@ static float* heap_floats(const call_arguments* args, int64_t offset, int64_t co
   return (float*)(args->heap + offset);
 }
 
-static double read_double(napi_env env, napi_value value, int* ok) {
-  double result = 0;
-  if (napi_get_value_double(env, value, &result) != napi_ok) *ok = 0;
-  return result;
-}
 
 /* One growable scratch buffer per use; the engine calls kernels from one thread. */
 typedef struct {
@@ -95,20 +108,19 @@ static scratch columns_scratch[2], column_grads_scratch[2], filter_grads_scratch
 static scratch dz_scratch;
 
 /*
- * Workers per convolution: MNIST_STUDIO_CONV_THREADS (1 or 2), else 2 on machines with two or
- * more cores. The images are split in two halves, each its own im2col + single-threaded
+ * Workers per convolution: the call's `threads` field (1 or 2; 2 only with two cores or more).
+ * The images are split in two halves, each its own im2col + single-threaded
  * sgemm: OpenBLAS' own threads spin between the many small products of a step (measured 2.7x
  * the CPU time on this model), two plain threads each doing half of the work do not.
  */
-static int conv_threads(void) {
-  static int threads = 0;
-  if (threads == 0) {
-    const char* setting = getenv("MNIST_STUDIO_CONV_THREADS");
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    threads = setting != NULL ? atoi(setting) : (cores >= 2 ? 2 : 1);
-    if (threads < 1 || threads > 2) threads = 1;
-  }
-  return threads;
+static int requested_threads = 1;
+static int conv_threads(void) { return requested_threads; }
+
+/* The call's `threads` field: 2 uses two workers where the machine has two cores or more. */
+static void request_threads(int64_t threads) {
+  static long cores = 0;
+  if (cores == 0) cores = sysconf(_SC_NPROCESSORS_ONLN);
+  requested_threads = threads >= 2 && cores >= 2 ? 2 : 1;
 }
 
 typedef void (*image_work)(void* context, int64_t begin, int64_t end, int slot);
@@ -285,16 +297,17 @@ static void forward_images(void* context, int64_t begin, int64_t end, int slot) 
 
 /*
  * conv2d(heap, batch, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, padTop, padLeft,
- *        xOffset, filterOffset, biasOffset, outOffset, activation)
+ *        xOffset, filterOffset, biasOffset, outOffset, activation, threads)
  * out = activation(conv(x, filter) + bias); biasOffset < 0: no bias; activation 0 linear, 1 relu.
  */
 napi_value conv2d_forward(napi_env env, napi_callback_info info) {
   const char* name = "conv2d";
   call_arguments args;
   conv_geometry g;
-  if (!decode_arguments(env, info, name, 18, &args)) return NULL;
+  if (!decode_arguments(env, info, name, 19, &args)) return NULL;
   const int64_t* v = args.values;
   const int64_t activation = v[17];
+  request_threads(v[18]);
   if (!read_geometry(v, &g) || activation < ACTIVATION_LINEAR || activation > ACTIVATION_RELU)
     return throw_message(env, name, "invalid geometry");
   const int64_t k = patch_size(&g), pixels = out_pixels(&g);
@@ -367,7 +380,8 @@ static void grad_images(void* context, int64_t begin, int64_t end, int slot) {
 
 /*
  * conv2dGrad(heap, batch, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, padTop, padLeft,
- *            xOffset, filterOffset, yOffset, dyOffset, dFilterOffset, dBiasOffset, dxOffset, activation)
+ *            xOffset, filterOffset, yOffset, dyOffset, dFilterOffset, dBiasOffset, dxOffset, activation,
+ *            threads)
  * The gradients of out = activation(conv(x, filter) + bias) from dy: dz = dy (linear) or
  * dy * (y > 0) (relu, y the forward output), dFilter = cols(x)^T dz, dBias = column sums of dz,
  * dx = col2im(dz filter^T). Any of dFilter, dBias, dx may be absent (offset < 0); x is needed
@@ -377,9 +391,10 @@ napi_value conv2d_grad(napi_env env, napi_callback_info info) {
   const char* name = "conv2dGrad";
   call_arguments args;
   conv_geometry g;
-  if (!decode_arguments(env, info, name, 21, &args)) return NULL;
+  if (!decode_arguments(env, info, name, 22, &args)) return NULL;
   const int64_t* v = args.values;
   const int64_t activation = v[20];
+  request_threads(v[21]);
   if (!read_geometry(v, &g) || activation < ACTIVATION_LINEAR || activation > ACTIVATION_RELU)
     return throw_message(env, name, "invalid geometry");
   const int64_t k = patch_size(&g), pixels = out_pixels(&g);
@@ -591,22 +606,10 @@ static void adam_update(int64_t count, const float* value, const float* first, c
  */
 napi_value adam_step(napi_env env, napi_callback_info info) {
   const char* name = "adamStep";
-  napi_value argv[17];
-  size_t argc = 17;
-  void* data = NULL;
-  size_t heap_bytes = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 17 ||
-      napi_get_arraybuffer_info(env, argv[0], &data, &heap_bytes) != napi_ok)
-    return throw_message(env, name, "bad arguments");
-  call_arguments args = {(char*)data, heap_bytes, {0}};
-  for (int i = 0; i < 8; i++) {
-    if (napi_get_value_int64(env, argv[i + 1], &args.values[i]) != napi_ok)
-      return throw_message(env, name, "bad argument types");
-  }
-  int ok = 1;
+  call_arguments args;
+  if (!decode_arguments(env, info, name, 16, &args)) return NULL;
   float scalars[8];
-  for (int i = 0; i < 8; i++) scalars[i] = (float)read_double(env, argv[9 + i], &ok);
-  if (!ok) return throw_message(env, name, "bad argument types");
+  for (int i = 0; i < 8; i++) scalars[i] = (float)args.reals[8 + i];
   const int64_t count = args.values[0];
   float* tensors[7];
   for (int i = 0; i < 7; i++) {
