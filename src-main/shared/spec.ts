@@ -219,13 +219,14 @@ export const PRESETS = [
     id: 'keras-convnet',
     name: 'Keras convnet example',
     spec: kerasConvnetSpec(),
-    description: 'Test accuracy 0.983 after 1 epoch, 0.988 after 3 to 5; Keras trains it 15 epochs for 0.99.',
+    description:
+      'Test accuracy 0.983 after 1 epoch, 0.988 after 3 to 5 (Keras 3, same model and batch: 0.990 after 5).',
   },
   {
     id: 'keras-deep-cnn',
     name: 'Deeper CNN (mnist_cnn.py)',
     spec: kerasDeepCnnSpec(),
-    description: 'Test accuracy 0.983 after 1 epoch, 0.988 after 3.',
+    description: 'Test accuracy 0.983 after 1 epoch, 0.990 after 4, 0.989 after 5.',
   },
 ] as const;
 

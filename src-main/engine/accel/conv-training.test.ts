@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accelerateWasm, initBackend } from '../backend';
-import { addonSkipReason, TEST_ACCEL_CONFIG, testAddon } from '../testing/addon';
+import { addonSkipReason, TEST_ACCEL_CONFIG } from '../testing/addon';
 import { buildModel, validateSpec } from '../model';
 import { train, mulberry32 } from '../train';
 import type { LabelledImages } from '../idx';
