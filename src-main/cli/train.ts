@@ -9,7 +9,7 @@ import { initBackend } from '../engine/backend';
 import { loadDataset } from '../engine/dataset';
 import { evaluate } from '../engine/evaluate';
 import { buildModel, formatSummary, summarizeModel, validateSpec } from '../engine/model';
-import { writeModelFolder } from '../engine/store';
+import { writeModelFolder } from '../engine/model-files';
 import { train } from '../engine/train';
 import type { EpochMetrics } from '../shared/contract';
 import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec, settingsIssues, trainSettingsSchema } from '../shared/spec';

@@ -51,5 +51,5 @@ channel.onMessage(async (data) => {
   }
 });
 
-void engine.store.sweepPartials();
+await Promise.all([engine.savedModels.sweepPartials(), engine.sweepRecords.sweepPartials()]).catch(() => undefined);
 channel.send({ type: 'event', event: { kind: 'engine.status', state: 'ready' } });
