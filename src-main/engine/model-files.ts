@@ -5,7 +5,8 @@
  * Reading trusts nothing in the folder: only regular files inside it (no symbolic links), sizes
  * checked before reading, model.json parsed by a schema, its topology read back into a spec that
  * must pass the spec's limits and agree with studio.json, and the weights' count checked against
- * that spec before tfjs allocates anything. What tfjs builds is disposed if it then fails.
+ * that spec before tfjs allocates anything. The model is then built from the spec, not from the
+ * file's topology, and disposed if its weights do not fit.
  */
 import { lstat, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import { savedModelSchema, type SavedModel } from '../shared/contract';
 import { StudioError } from '../shared/errors';
 import { inputShapeFor, summarizeSpec, type LayerSpec, type ModelSpec } from '../shared/spec';
 import { fileProblem, writeFolderAtomically } from './atomic-file';
-import { compileModel, validateSpec } from './model';
+import { buildModel, validateSpec } from './model';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -173,6 +174,17 @@ export function specFromTopology(value: unknown, file: string): ModelSpec {
   return spec;
 }
 
+/** studio.json's spec, if it is one MNIST Studio can build. */
+function specOf(folder: string, spec: ModelSpec): ModelSpec {
+  try {
+    return validateSpec(spec);
+  } catch (error) {
+    throw modelFileError(
+      `${path.join(folder, STUDIO_JSON)} describes a model MNIST Studio cannot build: ${(error as Error).message}`,
+    );
+  }
+}
+
 /** Equal layers, reading an absent pooling stride as the pool size (as Keras and tfjs do). */
 function sameLayers(a: LayerSpec[], b: LayerSpec[]): boolean {
   const normal = (layer: LayerSpec) =>
@@ -203,7 +215,7 @@ export async function loadModelFolder(
   const modelFile = path.join(folder, MODEL_JSON);
   const modelJson = parseModelJson(await readJsonInside(folder, MODEL_JSON), modelFile);
   const described = specFromTopology(modelJson, modelFile);
-  const wanted = spec ? validateSpec(spec) : described;
+  const wanted = spec ? specOf(folder, spec) : described;
   if (!sameLayers(described.layers, wanted.layers)) {
     throw modelFileError(
       `${modelFile} and ${STUDIO_JSON} in ${folder} describe different models; the folder was changed or mixed up.`,
@@ -229,29 +241,40 @@ export async function loadModelFolder(
       `The weights in ${folder} hold ${weightData.length} bytes where ${MODEL_JSON} describes ${expectedBytes}; the files are corrupt or do not belong together.`,
     );
   }
-  return { model: await buildFromFiles(modelJson, weightSpecs, weightData, modelFile, wanted), spec: wanted };
+  return { model: buildFromFiles(weightSpecs, weightData, modelFile, wanted), spec: wanted };
 }
 
-/** tfjs builds the model and sets its weights; if that fails, what it built is disposed here. */
-async function buildFromFiles(
-  modelJson: ModelJson,
+/**
+ * Builds the model from the validated spec (tfjs never deserializes the file's topology, which
+ * could fail half-built) and sets the file's weights in order, each checked against its layer.
+ */
+function buildFromFiles(
   weightSpecs: tf.io.WeightsManifestEntry[],
   weightData: Buffer,
   modelFile: string,
   spec: ModelSpec,
-): Promise<tf.LayersModel> {
-  let model: tf.LayersModel | undefined;
+): tf.LayersModel {
+  const model = buildModel(spec);
   let weights: tf.NamedTensorMap | undefined;
   try {
-    model = await tf.models.modelFromJSON({
-      modelTopology: modelJson.modelTopology as tf.io.ModelJSON['modelTopology'],
-    });
+    const expected = model.weights.map((weight) => weight.shape);
+    const mismatch = weightSpecs.findIndex((weight, i) => JSON.stringify(weight.shape) !== JSON.stringify(expected[i]));
+    if (weightSpecs.length !== expected.length || mismatch >= 0) {
+      const at = mismatch >= 0 ? mismatch : Math.min(weightSpecs.length, expected.length);
+      throw modelFileError(
+        `${modelFile} lists weight ${at + 1} (${weightSpecs[at]?.name ?? 'none'}) as ${JSON.stringify(weightSpecs[at]?.shape ?? null)} where its layers need ${JSON.stringify(expected[at] ?? null)}.`,
+      );
+    }
+    const names = new Set(weightSpecs.map((weight) => weight.name));
+    if (names.size !== weightSpecs.length)
+      throw modelFileError(`${modelFile} lists two weights under one name; the file is corrupt.`);
     weights = tf.io.decodeWeights(new Uint8Array(weightData).buffer, weightSpecs);
-    model.loadWeights(weights, true);
-    compileModel(model, spec);
+    const decoded = weights;
+    model.setWeights(weightSpecs.map((weight) => decoded[weight.name]));
     return model;
   } catch (error) {
-    model?.dispose();
+    model.dispose();
+    if (error instanceof StudioError) throw error;
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw modelFileError(`${modelFile} cannot be turned into a model: ${detail}`);
   } finally {

@@ -209,6 +209,15 @@ describe('SavedModels', () => {
       expect(tf.memory().numTensors).toBe(before);
     });
 
+    it('two weights under one name', async () => {
+      const folder = await editModelJson('same-names', (json) => {
+        json.weightsManifest[0].weights[1].name = json.weightsManifest[0].weights[0].name;
+      });
+      const before = tf.memory().numTensors;
+      await expect(store.import(folder)).rejects.toThrow(/lists two weights under one name/);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
     it('an input shape that is not an MNIST image', async () => {
       const folder = await editModelJson('wide-input', (json) => {
         json.modelTopology.config.layers[0].config.batch_input_shape = [null, 100_000];
