@@ -3,7 +3,7 @@
  * utilityProcess (process.parentPort) or as a Node child process (process.send) alike.
  * Every incoming message is validated; a bad one gets an error response, never a crash.
  */
-import { requestSchema, type EngineOutput } from '../shared/contract';
+import { requestId, requestSchema, type EngineOutput } from '../shared/contract';
 import { StudioError, toErrorPayload } from '../shared/errors';
 import { Engine } from './engine';
 
@@ -37,7 +37,7 @@ engine.onEvent((event) => channel.send({ type: 'event', event }));
 channel.onMessage(async (data) => {
   const parsed = requestSchema.safeParse(data);
   if (!parsed.success) {
-    const id = typeof (data as { id?: unknown })?.id === 'number' ? (data as { id: number }).id : -1;
+    const id = requestId(data);
     const error = new StudioError('INVALID_MESSAGE', 'The engine received a malformed request and ignored it.');
     channel.send({ type: 'response', response: { id, ok: false, error: toErrorPayload(error) } });
     return;

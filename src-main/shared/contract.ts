@@ -254,6 +254,12 @@ export const requestSchema = z.object({
 });
 export type Request = z.infer<typeof requestSchema>;
 
+/** The id to answer a malformed request with: its own if that is a valid id, else -1. */
+export function requestId(raw: unknown): number {
+  const id = (raw as { id?: unknown } | null | undefined)?.id;
+  return Number.isSafeInteger(id) ? (id as number) : -1;
+}
+
 export const errorPayloadSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
 
 export const responseSchema = z.discriminatedUnion('ok', [

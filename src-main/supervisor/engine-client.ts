@@ -5,6 +5,7 @@
  */
 import {
   engineOutputSchema,
+  requestId,
   requestSchema,
   type EngineEvent,
   type Method,
@@ -106,7 +107,7 @@ export class EngineClient {
   relay(raw: unknown): Promise<Response> {
     const parsed = requestSchema.safeParse(raw);
     if (!parsed.success) {
-      const id = typeof (raw as { id?: unknown })?.id === 'number' ? (raw as { id: number }).id : -1;
+      const id = requestId(raw);
       const error = new StudioError('INVALID_MESSAGE', 'The request was malformed and was not sent to the engine.');
       return Promise.resolve({ id, ok: false, error: toErrorPayload(error) });
     }
