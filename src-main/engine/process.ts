@@ -33,6 +33,10 @@ const engine = new Engine();
 const channel = connect();
 
 engine.onEvent((event) => channel.send({ type: 'event', event }));
+// What interrupted saves left goes before any request runs, so no new save is swept half-written.
+const swept = Promise.all([engine.savedModels.sweepPartials(), engine.sweepRecords.sweepPartials()]).catch(
+  () => undefined,
+);
 
 channel.onMessage(async (data) => {
   const parsed = requestSchema.safeParse(data);
@@ -43,6 +47,7 @@ channel.onMessage(async (data) => {
     return;
   }
   const { id, method, params } = parsed.data;
+  await swept;
   try {
     const result = await engine.handle(method, params);
     channel.send({ type: 'response', response: { id, ok: true, result } });
@@ -51,5 +56,5 @@ channel.onMessage(async (data) => {
   }
 });
 
-await Promise.all([engine.savedModels.sweepPartials(), engine.sweepRecords.sweepPartials()]).catch(() => undefined);
+await swept;
 channel.send({ type: 'event', event: { kind: 'engine.status', state: 'ready' } });
