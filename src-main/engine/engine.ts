@@ -215,11 +215,11 @@ export class Engine {
 
     'models.delete': async ({ id }) => ({ deleted: await this.savedModels.remove(id) }),
 
-    'models.export': async ({ id, dir }) => ({ path: await this.savedModels.export(id, dir) }),
+    'models.export': async ({ id, dir, format }) => ({ path: await this.savedModels.export(id, dir, format) }),
 
-    'models.import': async ({ dir }) => {
+    'models.import': async ({ path: source }) => {
       await initBackend();
-      return this.savedModels.import(dir);
+      return this.savedModels.import(source);
     },
 
     'sweep.start': async (params) =>
@@ -279,15 +279,6 @@ export class Engine {
   private replaceCurrent(next: CurrentModel): void {
     if (this.current && this.current.model !== next.model) this.current.model.dispose();
     this.current = next;
-  }
-
-  /** Direct access for the CLI and benchmarks, which run the engine in-process. */
-  async datasetNow(): Promise<Dataset> {
-    return this.ensureDataset();
-  }
-
-  currentModel(): tf.LayersModel | undefined {
-    return this.current?.model;
   }
 
   dispose(): void {

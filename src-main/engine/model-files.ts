@@ -15,7 +15,8 @@ import { z } from 'zod';
 import { savedModelSchema, type SavedModel } from '../shared/contract';
 import { StudioError } from '../shared/errors';
 import { inputShapeFor, summarizeSpec, type LayerSpec, type ModelSpec } from '../shared/spec';
-import { fileProblem, writeFolderAtomically } from './atomic-file';
+import { fileProblem, writeFileAtomically, writeFolderAtomically } from './atomic-file';
+import { encodeKerasFile, type KerasFormat } from './keras/keras-file';
 import { buildModel, validateSpec } from './model';
 
 export const MODEL_JSON = 'model.json';
@@ -317,5 +318,16 @@ export async function writeModelFolder(folder: string, model: tf.LayersModel, sa
   } catch (error) {
     if (error instanceof StudioError) throw error;
     throw modelFileError(`Cannot write the model to ${folder}: ${fileProblem(error)}.`);
+  }
+}
+
+/** Saves a model as a Keras `.keras` or `.h5` file, atomically. */
+export async function writeKerasFile(file: string, model: tf.LayersModel, spec: ModelSpec, format: KerasFormat) {
+  const bytes = await encodeKerasFile(model, spec, format);
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFileAtomically(file, bytes);
+  } catch (error) {
+    throw modelFileError(`Cannot write ${file}: ${fileProblem(error)}.`);
   }
 }

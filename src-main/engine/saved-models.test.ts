@@ -1,5 +1,5 @@
-import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -113,12 +113,41 @@ describe('SavedModels', () => {
     expect(imported.params).toBe(25_450);
   });
 
+  for (const format of ['keras', 'h5'] as const) {
+    it(`exports a .${format} file atomically and imports it back as a Keras model`, async () => {
+      const model = buildModel(spec, 18);
+      const saved = await store.save(model, metadata);
+      const target = await freshFolder(`keras-exports-${format}`);
+      const first = await store.export(saved.id, target, format);
+      const second = await store.export(saved.id, target, format);
+      expect(path.basename(first)).toBe(`${saved.id}.${format}`);
+      expect(path.basename(second)).toBe(`${saved.id}-2.${format}`);
+      expect((await readdir(target)).sort()).toEqual([path.basename(second), path.basename(first)].sort());
+      const imported = await store.import(first);
+      expect(imported).toMatchObject({ name: path.basename(first), spec, params: 25_450, backend: 'Keras 3.15.1' });
+      const { model: loaded } = await store.load(imported.id);
+      expect(predictions(loaded)).toEqual(predictions(model));
+    });
+  }
+
+  it('refuses a file that is neither .keras nor .h5, and a Keras file that does not exist', async () => {
+    const text = path.join(home, 'notes.txt');
+    await writeFile(text, 'hello');
+    await expect(store.import(text)).rejects.toThrow(`${text} is not a .keras or .h5 file`);
+    await expect(store.import(path.join(home, 'missing.keras'))).rejects.toThrow(
+      `${path.join(home, 'missing.keras')} does not exist.`,
+    );
+  });
+
   it('says in words why an export or a save cannot be written', async () => {
     const saved = await store.save(buildModel(spec, 17), metadata);
     const blocker = path.join(home, 'a-file');
     await writeFile(blocker, 'not a folder');
     await expect(store.export(saved.id, path.join(blocker, 'inside'))).rejects.toThrow(
       `Cannot export to ${path.join(blocker, 'inside')}: there is no such folder; choose an existing one.`,
+    );
+    await expect(store.export(saved.id, blocker, 'keras')).rejects.toThrow(
+      `Cannot export to ${blocker}: there is no such folder; choose an existing one.`,
     );
     const { model } = await store.load(saved.id);
     await expect(writeModelFolder(path.join(blocker, 'model'), model, saved)).rejects.toThrow(

@@ -11,7 +11,16 @@ import type * as tf from '@tensorflow/tfjs';
 import { savedModelSchema, type SavedModel } from '../shared/contract';
 import { StudioError } from '../shared/errors';
 import { fileProblem, removeAtomically, sweepPartials, writeFolderAtomically } from './atomic-file';
-import { MODEL_FILES, MODEL_JSON, STUDIO_JSON, loadModelFolder, readMetadata, writeModelFolder } from './model-files';
+import { decodeKerasFile, kerasFormatOf, type KerasFormat } from './keras/keras-file';
+import {
+  MODEL_FILES,
+  MODEL_JSON,
+  STUDIO_JSON,
+  loadModelFolder,
+  readMetadata,
+  writeKerasFile,
+  writeModelFolder,
+} from './model-files';
 
 export type ModelMetadata = Omit<SavedModel, 'id' | 'createdAt'>;
 
@@ -83,10 +92,14 @@ export class SavedModels {
     return true;
   }
 
-  /** Copies a saved model into `targetDir` (an existing folder), as a new folder named after it. */
-  async export(id: string, targetDir: string): Promise<string> {
+  /**
+   * Exports as a TF.js folder (with studio.json) or a Keras file, named after the model, into
+   * `targetDir` (an existing folder).
+   */
+  async export(id: string, targetDir: string, format: 'tfjs' | KerasFormat = 'tfjs'): Promise<string> {
     const folder = this.folderOf(id);
     await requireExistingFolder(targetDir);
+    if (format !== 'tfjs') return this.exportKeras(id, targetDir, format);
     let destination = path.join(targetDir, id);
     for (let n = 2; existsSync(destination); n++) destination = path.join(targetDir, `${id}-${n}`);
     try {
@@ -99,9 +112,53 @@ export class SavedModels {
     return destination;
   }
 
-  /** Validates a folder (model.json + weights, studio.json optional) and saves a copy here. */
-  async import(sourceDir: string): Promise<SavedModel> {
-    const folder = path.resolve(sourceDir);
+  private async exportKeras(id: string, targetDir: string, format: KerasFormat): Promise<string> {
+    const { model, metadata } = await this.load(id);
+    try {
+      let destination = path.join(targetDir, `${id}.${format}`);
+      for (let n = 2; existsSync(destination); n++) destination = path.join(targetDir, `${id}-${n}.${format}`);
+      await writeKerasFile(destination, model, metadata.spec, format);
+      return destination;
+    } finally {
+      model.dispose();
+    }
+  }
+
+  /** A Keras `.keras`/`.h5` file saved by `model.save`, read into the saved models. */
+  private async importKeras(file: string, format: KerasFormat): Promise<SavedModel> {
+    const { spec, model, kerasVersion } = await decodeKerasFile(file, format);
+    try {
+      await mkdir(this.directory, { recursive: true });
+      return await this.save(model, {
+        name: path.basename(file),
+        spec,
+        settings: { epochs: 1, batchSize: 32, validationSplit: 0, shuffle: true, seed: 42 },
+        params: model.countParams(),
+        dataset: { id: 'unknown', name: 'unknown' },
+        backend: kerasVersion ? `Keras ${kerasVersion}` : 'Keras',
+        history: [],
+      });
+    } finally {
+      model.dispose();
+    }
+  }
+
+  /**
+   * Saves a copy here of a TF.js folder (model.json + weights, studio.json optional) or of a
+   * Keras `.keras`/`.h5` file.
+   */
+  async import(source: string): Promise<SavedModel> {
+    const resolved = path.resolve(source);
+    const stats = await stat(resolved).catch(() => undefined);
+    const kerasFormat = kerasFormatOf(resolved);
+    if (stats?.isFile() && kerasFormat) return this.importKeras(resolved, kerasFormat);
+    if (stats?.isFile())
+      throw new StudioError(
+        'MODEL_FILE',
+        `${resolved} is not a .keras or .h5 file; choose one of those, or a TF.js model folder.`,
+      );
+    if (kerasFormat && !stats) throw new StudioError('MODEL_FILE', `${resolved} does not exist.`);
+    const folder = resolved;
     if (!existsSync(path.join(folder, MODEL_JSON)))
       throw new StudioError(
         'MODEL_FILE',

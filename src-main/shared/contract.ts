@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, StudioError } from './errors';
-import { modelSpecSchema, trainSettingsSchema } from './spec';
+import { LIMITS, limitSchema, modelSpecSchema, trainSettingsSchema } from './spec';
 
 // ---------- values ----------
 
@@ -168,16 +168,12 @@ export const sweepPointSchema = z.preprocess(
 export type SweepPoint = z.infer<typeof sweepPointSchema>;
 
 export const sweepSettingsSchema = z.object({
-  units: z.array(z.number().int().min(1).max(8192)).min(1).max(16),
-  epochs: z.number().int().min(1).max(100),
-  batchSize: z.number().int().min(1).max(4096),
-  learningRate: z.number().gt(0).max(10),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1),
-  trainLimit: z.number().int().min(1).optional(),
+  units: z.array(limitSchema(LIMITS.units)).min(LIMITS.sweepSizes.min).max(LIMITS.sweepSizes.max),
+  epochs: limitSchema(LIMITS.sweepEpochs),
+  batchSize: limitSchema(LIMITS.batchSize),
+  learningRate: limitSchema(LIMITS.learningRate),
+  seed: limitSchema(LIMITS.seed),
+  trainLimit: limitSchema(LIMITS.trainLimit).optional(),
 });
 export type SweepSettings = z.infer<typeof sweepSettingsSchema>;
 
@@ -192,6 +188,10 @@ export const sweepRecordSchema = z.object({
   status: z.enum(['running', 'completed', 'stopped']),
 });
 export type SweepRecord = z.infer<typeof sweepRecordSchema>;
+
+/** How a saved model leaves the app: a TF.js Layers folder, Keras 3's `.keras` file, or legacy `.h5`. */
+export const exportFormatSchema = z.enum(['tfjs', 'keras', 'h5']);
+export type ExportFormat = z.infer<typeof exportFormatSchema>;
 
 // ---------- requests ----------
 
@@ -232,8 +232,12 @@ export const methods = {
   'models.save': [z.object({ name: z.string().trim().min(1).max(80) }), savedModelSchema],
   'models.load': [z.object({ id: z.string().min(1) }), currentModelSchema],
   'models.delete': [z.object({ id: z.string().min(1) }), z.object({ deleted: z.boolean() })],
-  'models.export': [z.object({ id: z.string().min(1), dir: z.string().min(1) }), z.object({ path: z.string() })],
-  'models.import': [z.object({ dir: z.string().min(1) }), savedModelSchema],
+  'models.export': [
+    z.object({ id: z.string().min(1), dir: z.string().min(1), format: exportFormatSchema.default('tfjs') }),
+    z.object({ path: z.string() }),
+  ],
+  /** path: a TF.js model folder, or a Keras `.keras` / `.h5` file. */
+  'models.import': [z.object({ path: z.string().min(1) }), savedModelSchema],
   'sweep.start': [
     z.union([z.object({ settings: sweepSettingsSchema }), z.object({ resumeId: z.string().min(1) })]),
     sweepRecordSchema,
