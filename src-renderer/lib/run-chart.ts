@@ -11,6 +11,11 @@ export function runColour(theme: ChartTheme, index: number): string {
   return palette[index % palette.length];
 }
 
+/** The same colour as CSS, following the theme as it changes. */
+export function runColourCss(index: number): string {
+  return runColour({ primary: 'var(--chart-1)', secondary: 'var(--chart-2)', text: '', grid: '' }, index);
+}
+
 export function runChartOptions(
   theme: ChartTheme,
   size: { width: number; height: number },
@@ -20,7 +25,7 @@ export function runChartOptions(
 ): uPlot.Options {
   const fixed = (digits: number) => (_: uPlot, value: number | null) => (value == null ? '—' : value.toFixed(digits));
   const samples = (_: uPlot, splits: number[]) =>
-    splits.map((value) => (value >= 1000 ? `${Math.round(value / 1000)}k` : String(value)));
+    splits.map((value) => (value >= 1000 ? `${Number((value / 1000).toPrecision(3))}k` : String(value)));
   return {
     ...size,
     scales: { x: { time: false }, y: metric === 'acc' ? { range: (_u, min) => [Math.min(min, 0.8), 1] } : {} },

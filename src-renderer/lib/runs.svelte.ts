@@ -58,7 +58,7 @@ class Runs {
   handleEvent(event: EngineEvent): void {
     const ended = event.kind === 'train.end' || event.kind === 'sweep.end' || event.kind === 'sweep.point';
     // A new engine after a crash: the run it was training now reads as crashed.
-    const restarted = event.kind === 'engine.status' && event.state !== 'starting';
+    const restarted = event.kind === 'engine.status' && event.state === 'ready';
     if (event.kind === 'train.begin' || event.kind === 'train.epoch' || ended || restarted) void this.refresh();
   }
 
