@@ -59,7 +59,18 @@ class Runs {
     const ended = event.kind === 'train.end' || event.kind === 'sweep.end' || event.kind === 'sweep.point';
     // A new engine after a crash: the run it was training now reads as crashed.
     const restarted = event.kind === 'engine.status' && event.state === 'ready';
-    if (event.kind === 'train.begin' || event.kind === 'train.epoch' || ended || restarted) void this.refresh();
+    if (event.kind === 'train.begin' || ended || restarted) void this.refresh();
+    // Short epochs can end many times a second: the list follows at most once a second.
+    else if (event.kind === 'train.epoch') this.refreshSoon();
+  }
+
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private refreshSoon(): void {
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.refresh();
+    }, 1000);
   }
 
   async refresh(): Promise<void> {
