@@ -6,7 +6,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { killTestEngine, useTestHost } from './browser-host';
-import { artifactScreenshots, openView, screenshot } from './journey';
+import { artifactScreenshots, openView, saveCurrentModel, screenshot } from './journey';
 
 const host = useTestHost();
 
@@ -133,4 +133,18 @@ test('two runs from the UI are listed, overlaid and compared, and survive a relo
   await page.getByRole('alertdialog').getByRole('button', { name: 'Delete', exact: true }).click();
   await expect(runRows(page)).toHaveCount(2);
   expect(errors).toEqual([]);
+});
+
+test('a saved model links to the run that made it', async ({ page }) => {
+  await page.goto(host.url);
+  await trainFromUi(page, '0.002', '1', '2000');
+  await expect(page.getByTestId('train-status')).toHaveText(/^Finished/, { timeout: 120_000 });
+  await saveCurrentModel(page, 'lr 0.002');
+  await page.getByRole('link', { name: 'Training run of lr 0.002' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Runs');
+  await expect(
+    page.getByRole('checkbox', { name: 'Compare Keras example: Dense 512 · rmsprop 0.002 · 1 epoch' }),
+  ).toBeChecked();
+  await expect(plot(page)).toHaveAttribute('data-runs', '1');
+  await expect(runRow(page, 'rmsprop 0.002 · 1 epoch')).toContainText('saved');
 });
