@@ -1,13 +1,13 @@
 /**
- * State of the Runs view: every recorded training run, the filters, the runs selected for the
- * overlay (with their full records, batch curves included) and the chart's settings. It listens
- * to the engine through `api` and reports failures through the shared store's error (the Banner).
+ * Feature: every recorded training run (app, CLI, sweeps), the list's filters, the runs selected
+ * for the overlay (with their full records, batch curves included) and the chart's settings.
  */
-import type { EngineEvent, RunRecord, RunStatus, RunSummary } from '../../src-main/shared/contract';
-import { PRESETS, type ModelSpec } from '../../src-main/shared/spec';
-import { api } from '../api';
-import type { CurveAxis, CurveMetric } from './run-curves';
-import { studio } from './store.svelte';
+import type { EngineEvent, RunRecord, RunStatus, RunSummary } from '../../../src-main/shared/contract';
+import { PRESETS } from '../../../src-main/shared/spec';
+import type { CurveAxis, CurveMetric } from '../run-curves';
+import type { DraftFeature } from './draft.svelte';
+import type { EngineCall } from './engine-port';
+import type { NoticesFeature } from './notices.svelte';
 
 export interface RunFilters {
   preset: string;
@@ -18,7 +18,12 @@ export interface RunFilters {
 /** More than this many curves on one chart is no longer readable. */
 export const MAX_SELECTED = 8;
 
-class Runs {
+/** Each value once, sorted: the choices of a filter. */
+function distinct(values: string[]): string[] {
+  return values.filter((value, index) => values.indexOf(value) === index).sort();
+}
+
+export class RunsFeature {
   list = $state.raw<RunSummary[]>([]);
   loaded = $state(false);
   filters = $state<RunFilters>({ preset: '', dataset: '', status: '' });
@@ -29,8 +34,8 @@ class Runs {
   axis = $state<CurveAxis>('epoch');
   smoothing = $state(0.6);
 
-  presets = $derived([...new Set(this.list.map((run) => run.preset ?? 'custom'))].sort());
-  datasets = $derived([...new Set(this.list.map((run) => run.dataset.name))].sort());
+  presets = $derived(distinct(this.list.map((run) => run.preset ?? 'custom')));
+  datasets = $derived(distinct(this.list.map((run) => run.dataset.name)));
   shown = $derived(
     this.list.filter(
       (run) =>
@@ -46,16 +51,13 @@ class Runs {
       .map((run) => this.records[run.id]),
   );
 
-  private started = false;
+  constructor(
+    private readonly call: EngineCall,
+    private readonly notices: NoticesFeature,
+    private readonly others: { draft: DraftFeature },
+  ) {}
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    api.onEvent((event) => this.handleEvent(event));
-    void this.refresh();
-  }
-
-  handleEvent(event: EngineEvent): void {
+  handle(event: EngineEvent): void {
     const ended = event.kind === 'train.end' || event.kind === 'sweep.end' || event.kind === 'sweep.point';
     // A new engine after a crash: the run it was training now reads as crashed.
     const restarted = event.kind === 'engine.status' && event.state === 'ready';
@@ -74,12 +76,12 @@ class Runs {
   }
 
   async refresh(): Promise<void> {
-    const list = await studio.call('runs.list', {});
+    const list = await this.call('runs.list', {});
     if (!list) return;
     this.list = list;
     this.loaded = true;
-    const known = new Set(list.map((run) => run.id));
-    this.selectedIds = this.selectedIds.filter((id) => known.has(id));
+    const known = list.map((run) => run.id);
+    this.selectedIds = this.selectedIds.filter((id) => known.includes(id));
     // Selected runs that changed (a running one gained epochs, a crash was noticed): fetch again.
     await Promise.all(
       this.selectedIds
@@ -89,7 +91,7 @@ class Runs {
   }
 
   private async fetch(id: string): Promise<void> {
-    const record = await studio.call('runs.get', { id });
+    const record = await this.call('runs.get', { id });
     if (record) this.records = { ...this.records, [id]: record };
   }
 
@@ -103,7 +105,7 @@ class Runs {
       return;
     }
     if (this.selectedIds.length >= MAX_SELECTED) {
-      studio.error = `At most ${MAX_SELECTED} runs can be compared at once; clear one first.`;
+      this.notices.fail(`At most ${MAX_SELECTED} runs can be compared at once; clear one first.`);
       return;
     }
     this.selectedIds = [...this.selectedIds, id];
@@ -112,14 +114,13 @@ class Runs {
 
   /** Opens the Runs view with just this run selected (links from saved models and sweeps). */
   async show(id: string): Promise<void> {
-    this.start();
     this.filters = { preset: '', dataset: '', status: '' };
     this.selectedIds = [id];
     await this.fetch(id);
   }
 
   async rename(id: string, name: string): Promise<boolean> {
-    const renamed = await studio.call('runs.rename', { id, name });
+    const renamed = await this.call('runs.rename', { id, name });
     if (!renamed) return false;
     await this.refresh();
     if (this.records[id]) this.records = { ...this.records, [id]: { ...this.records[id], name: renamed.name } };
@@ -127,18 +128,15 @@ class Runs {
   }
 
   async remove(id: string): Promise<void> {
-    if (!(await studio.call('runs.delete', { id }))) return;
+    if (!(await this.call('runs.delete', { id }))) return;
     this.selectedIds = this.selectedIds.filter((known) => known !== id);
     await this.refresh();
   }
 
   /** "Use these settings": the run's model and settings become the Model view's draft. */
   useSettings(run: RunSummary): void {
-    studio.spec = structuredClone(run.spec) as ModelSpec;
-    studio.settings = { ...run.settings };
-    studio.presetId = PRESETS.find((preset) => preset.name === run.preset)?.id ?? null;
-    studio.go('model');
+    const { draft } = this.others;
+    draft.adopt(run.spec, run.settings);
+    draft.presetId = PRESETS.find((preset) => preset.name === run.preset)?.id ?? null;
   }
 }
-
-export const runs = new Runs();
