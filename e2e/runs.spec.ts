@@ -148,3 +148,19 @@ test('a saved model links to the run that made it', async ({ page }) => {
   await expect(plot(page)).toHaveAttribute('data-runs', '1');
   await expect(runRow(page, 'rmsprop 0.002 · 1 epoch')).toContainText('saved');
 });
+
+test("a sweep's points link to their runs", async ({ page }) => {
+  await page.goto(host.url);
+  await openView(page, 'Experiments');
+  await page.getByLabel('Hidden sizes').fill('8');
+  await page.getByLabel('Epochs', { exact: true }).fill('1');
+  await page.getByLabel('Training images', { exact: true }).fill('1000');
+  await page.getByRole('button', { name: 'Start sweep' }).click();
+  await expect(page.getByTestId('sweep-status')).toHaveText('Finished: 1 of 1 size.', { timeout: 120_000 });
+  await page.getByRole('link', { name: 'Training run of 8 units' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Runs');
+  const swept = runRow(page, 'Custom model · rmsprop 0.001 · 1 epoch');
+  await expect(swept.getByRole('checkbox')).toBeChecked();
+  await expect(swept).toContainText('sweep');
+  await expect(plot(page)).toHaveAttribute('data-runs', '1');
+});
