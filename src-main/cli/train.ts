@@ -10,8 +10,9 @@ import { loadDataset } from '../engine/dataset';
 import { evaluate } from '../engine/evaluate';
 import { buildModel, formatSummary, summarizeModel, validateSpec } from '../engine/model';
 import { defaultDataHome } from '../engine/engine';
+import { kerasFormatOf } from '../engine/keras/keras-file';
 import { RunRecords, trainRecorded } from '../engine/runs';
-import { writeModelFolder } from '../engine/store';
+import { writeKerasFile, writeModelFolder } from '../engine/store';
 import type { EpochMetrics } from '../shared/contract';
 import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec, settingsIssues, trainSettingsSchema } from '../shared/spec';
 import { fail, integerOption, runCli } from './common';
@@ -36,7 +37,7 @@ const options = new Command('train')
   .option('--train-limit <n>', 'train on the first N training images only', integerOption)
   .option('--validation-split <f>', 'fraction of training images held out for val_loss/val_acc', Number, 0)
   .option('--data <dir>', 'folder with the four MNIST-format IDX files (default: the embedded MNIST)')
-  .option('--out <dir>', 'save the trained model (TF.js model.json + weights.bin) to this folder')
+  .option('--out <path>', 'save the trained model: FILE.keras or FILE.h5 for Keras, else a TF.js folder')
   .option('--seed <n>', 'seed for weights and shuffling', integerOption, KERAS_EXAMPLE_SETTINGS.seed)
   .option('--json', 'print one JSON object with the results as the last line', false)
   .parse()
@@ -123,7 +124,12 @@ await runCli(async () => {
   if (backend.accelerations.length) log(`Accelerations: ${backend.accelerations.join('; ')}`);
   log(`Recorded as run ${run.id} (npm run runs -- show ${run.id})`);
 
-  if (options.out) {
+  const kerasFormat = options.out ? kerasFormatOf(options.out) : undefined;
+  if (options.out && kerasFormat) {
+    const file = path.resolve(options.out);
+    await writeKerasFile(file, model, spec, kerasFormat);
+    log(`Saved the model to ${file}`);
+  } else if (options.out) {
     const folder = path.resolve(options.out);
     await writeModelFolder(folder, model, {
       id: path.basename(folder),

@@ -15,7 +15,7 @@ import type { Dataset } from './dataset';
 import { buildModel } from './model';
 import { trainRecorded, type RunRecorder, type RunStart } from './runs';
 import { fileProblem, writeDurably } from './store';
-import { measure } from './train';
+import { evaluate } from './evaluate';
 
 export const DEFAULT_SWEEP_UNITS = [8, 16, 32, 64, 128, 256, 512, 1024];
 
@@ -143,7 +143,6 @@ export async function runSweep(record: SweepRecord, dataset: Dataset, callbacks:
   const done = new Set(record.points.map((point) => point.units));
   const remaining = settings.units.filter((units) => !done.has(units));
   const totalCost = remaining.reduce((sum, units) => sum + runCost(units), 0);
-  const testIndices = Int32Array.from({ length: dataset.test.count }, (_, i) => i);
   const started = performance.now();
   let costDone = 0;
   let current: SweepRecord = { ...record, status: 'running' };
@@ -189,7 +188,7 @@ export async function runSweep(record: SweepRecord, dataset: Dataset, callbacks:
         await run?.finish(result);
         break;
       }
-      const test = measure(model, dataset.test, testIndices, [IMAGE_PIXELS]);
+      const test = evaluate(model, spec, dataset.test);
       await run?.finish(result, test);
       const runId = run?.id;
       run = undefined;
