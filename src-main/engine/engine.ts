@@ -14,6 +14,7 @@ import { evaluate } from './evaluate';
 import { buildModel, validateSpec } from './model';
 import { predict } from './predict';
 import { engineMemory } from './memory';
+import { RunRecords, type RunRecorder } from './runs';
 import { SavedModels } from './saved-models';
 import { newSweepRecord, runSweep } from './sweep';
 import { SweepRecords } from './sweep-records';
@@ -34,6 +35,7 @@ interface CurrentModel {
   history: Result<'model.fit'>['history'];
   test?: { loss: number; acc: number };
   savedAs?: string;
+  runId?: string;
 }
 
 type Handlers = { [M in Method]: (params: ReturnType<typeof parseParams<M>>) => Promise<Result<M>> };
@@ -46,10 +48,12 @@ export class Engine {
   private listeners = new Set<(event: EngineEvent) => void>();
   readonly savedModels: SavedModels;
   readonly sweepRecords: SweepRecords;
+  readonly runs: RunRecords;
 
   constructor(readonly home = defaultDataHome()) {
     this.savedModels = new SavedModels(path.join(home, 'models'));
     this.sweepRecords = new SweepRecords(path.join(home, 'experiments'));
+    this.runs = new RunRecords(path.join(home, 'runs'));
   }
 
   onEvent(listener: (event: EngineEvent) => void): () => void {
@@ -135,28 +139,41 @@ export class Engine {
       const spec = validateSpec(rawSpec);
       return this.exclusively('start another training run', async (signal) => {
         let model: tf.LayersModel | undefined;
+        let run: RunRecorder | undefined;
         try {
-          await initBackend();
+          const backend = await initBackend();
           const dataset = await this.ensureDataset();
           const trained = buildModel(spec, settings.seed);
           model = trained;
-          const result = await train(trained, spec, dataset.train, settings, {
+          const params = trained.countParams();
+          const identity = { id: dataset.info.id, name: dataset.info.name };
+          const source = 'app';
+          const started = await this.runs.start({
+            spec,
+            settings,
+            params,
+            dataset: identity,
+            backend: backend.name,
+            source,
+          });
+          run = started;
+          const callbacks = started.watch({
             signal,
-            onBegin: (info) => this.emit({ kind: 'train.begin', ...info, params: trained.countParams() }),
+            onBegin: (info) => this.emit({ kind: 'train.begin', ...info, params, runId: started.id }),
             onBatch: (metrics) => this.emit({ kind: 'train.batch', metrics }),
             onEpoch: (metrics) => this.emit({ kind: 'train.epoch', metrics }),
           });
-          this.replaceCurrent({
-            model: trained,
-            spec,
-            settings,
-            dataset: { id: dataset.info.id, name: dataset.info.name },
-            history: result.history,
-          });
+          const result = await train(trained, spec, dataset.train, settings, callbacks);
+          const history = result.history;
+          this.replaceCurrent({ model: trained, spec, settings, dataset: identity, history, runId: started.id });
+          model = undefined;
+          run = undefined;
+          await started.finish(result);
           this.emit({ kind: 'train.end', result });
           return result;
         } catch (error) {
           model?.dispose();
+          await run?.fail(error);
           this.emit({ kind: 'train.end', result: null, error: toErrorPayload(error) });
           throw error;
         }
@@ -167,8 +184,8 @@ export class Engine {
 
     'model.current': async () => {
       if (!this.current) return null;
-      const { spec, settings, dataset, history, savedAs, model } = this.current;
-      return { spec, settings, dataset, history, savedAs, params: model.countParams() };
+      const { spec, settings, dataset, history, savedAs, runId, model } = this.current;
+      return { spec, settings, dataset, history, savedAs, runId, params: model.countParams() };
     },
 
     'model.evaluate': async () => {
@@ -177,6 +194,8 @@ export class Engine {
       const dataset = await this.ensureDataset();
       const result = evaluate(current.model, current.spec, dataset.test);
       current.test = { loss: result.loss, acc: result.acc };
+      // The run's record is a bonus here: if it cannot be written, the evaluation still stands.
+      if (current.runId) await this.runs.setTest(current.runId, current.test).catch(() => false);
       return result;
     },
 
@@ -200,8 +219,10 @@ export class Engine {
         backend: backend.name,
         history: current.history,
         test: current.test,
+        runId: current.runId,
       });
       current.savedAs = saved.id;
+      if (current.runId) await this.runs.addSavedModel(current.runId, saved.id).catch(() => false);
       return saved;
     },
 
@@ -232,7 +253,7 @@ export class Engine {
             'resumeId' in params
               ? await this.sweepRecords.get(params.resumeId)
               : newSweepRecord(params.settings, dataset, backend.name);
-          const id = record.id;
+          const { id, dataset: identity } = record;
           record = await runSweep(record, dataset, {
             signal,
             persist: (latest) => {
@@ -241,6 +262,7 @@ export class Engine {
             },
             onProgress: (progress) => this.emit({ kind: 'sweep.progress', id, ...progress }),
             onPoint: (point) => this.emit({ kind: 'sweep.point', id, point }),
+            startRun: (run) => this.runs.start({ ...run, dataset: identity, backend: backend.name, sweepId: id }),
           });
           this.emit({ kind: 'sweep.end', record });
           return record;
@@ -262,6 +284,11 @@ export class Engine {
       this.requireIdle('delete a sweep');
       return { deleted: await this.sweepRecords.remove(id) };
     },
+
+    'runs.list': async () => this.runs.list(),
+    'runs.get': async ({ id }) => this.runs.get(id),
+    'runs.rename': async ({ id, name }) => this.runs.rename(id, name),
+    'runs.delete': async ({ id }) => ({ deleted: await this.runs.remove(id) }),
   };
 
   private page(split: 'train' | 'test', total: number, indices: number[]): Result<'dataset.samples'> {

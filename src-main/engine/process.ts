@@ -5,6 +5,7 @@
  */
 import { requestId, requestSchema, type EngineOutput } from '../shared/contract';
 import { StudioError, toErrorPayload } from '../shared/errors';
+import { sweepPartials } from './atomic-file';
 import { Engine } from './engine';
 
 interface ParentPort {
@@ -34,9 +35,11 @@ const channel = connect();
 
 engine.onEvent((event) => channel.send({ type: 'event', event }));
 // What interrupted saves left goes before any request runs, so no new save is swept half-written.
-const swept = Promise.all([engine.savedModels.sweepPartials(), engine.sweepRecords.sweepPartials()]).catch(
-  () => undefined,
-);
+const swept = Promise.all([
+  engine.savedModels.sweepPartials(),
+  engine.sweepRecords.sweepPartials(),
+  sweepPartials(engine.runs.directory),
+]).catch(() => undefined);
 
 channel.onMessage(async (data) => {
   const parsed = requestSchema.safeParse(data);

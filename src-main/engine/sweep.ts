@@ -11,8 +11,8 @@ import { StudioError } from '../shared/errors';
 import { IMAGE_PIXELS, KERAS_EXAMPLE_SETTINGS, NUM_CLASSES, kerasExampleSpec } from '../shared/spec';
 import type { Dataset } from './dataset';
 import { buildModel } from './model';
+import { trainRecorded, type RunRecorder, type RunStart } from './runs';
 import { evaluate } from './evaluate';
-import { train } from './train';
 
 export const DEFAULT_SWEEP_UNITS = [8, 16, 32, 64, 128, 256, 512, 1024];
 
@@ -65,6 +65,8 @@ export interface SweepCallbacks {
   onPoint?(point: SweepPoint): void;
   /** Minimum milliseconds between progress reports (train's default when undefined). */
   progressIntervalMs?: number;
+  /** Records each size's training run (its id goes on the point). */
+  startRun?(run: Pick<RunStart, 'spec' | 'settings' | 'params' | 'source'>): Promise<RunRecorder>;
   /** Called after every finished point and at the end; the record must reach disk here. */
   persist(record: SweepRecord): Promise<void>;
 }
@@ -91,6 +93,7 @@ export async function runSweep(record: SweepRecord, dataset: Dataset, callbacks:
     const spec = kerasExampleSpec(units);
     spec.optimizer.learningRate = settings.learningRate;
     const model = buildModel(spec, settings.seed);
+    let run: RunRecorder | undefined;
     try {
       const trainSettings = {
         epochs: settings.epochs,
@@ -100,7 +103,8 @@ export async function runSweep(record: SweepRecord, dataset: Dataset, callbacks:
         seed: settings.seed,
         trainLimit: settings.trainLimit,
       };
-      const result = await train(model, spec, dataset.train, trainSettings, {
+      run = await callbacks.startRun?.({ spec, settings: trainSettings, params: model.countParams(), source: 'sweep' });
+      const result = await trainRecorded(run, model, spec, dataset.train, trainSettings, {
         signal: callbacks.signal,
         batchIntervalMs: callbacks.progressIntervalMs,
         onBatch: (metrics) => {
@@ -120,19 +124,29 @@ export async function runSweep(record: SweepRecord, dataset: Dataset, callbacks:
           });
         },
       });
-      if (result.status === 'stopped') break;
+      if (result.status === 'stopped') {
+        await run?.finish(result);
+        break;
+      }
       const test = evaluate(model, spec, dataset.test);
+      await run?.finish(result, test);
+      const runId = run?.id;
+      run = undefined;
       const point: SweepPoint = {
         units,
         params: model.countParams(),
         test_acc: test.acc,
         test_loss: test.loss,
         seconds: result.seconds,
+        runId,
       };
       current = { ...current, points: [...current.points, point] };
       await callbacks.persist(current);
       callbacks.onPoint?.(point);
       costDone += runCost(units);
+    } catch (error) {
+      await run?.fail(error);
+      throw error;
     } finally {
       model.dispose();
     }

@@ -141,6 +141,8 @@ export const savedModelSchema = z.object({
   backend: z.string(),
   history: z.array(epochMetricsSchema),
   test: z.object({ loss: z.number(), acc: z.number() }).optional(),
+  /** The training run that made it (absent for models saved before runs were kept, or imported). */
+  runId: z.string().optional(),
 });
 export type SavedModel = z.infer<typeof savedModelSchema>;
 
@@ -151,6 +153,7 @@ export const currentModelSchema = z.object({
   dataset: z.object({ id: z.string(), name: z.string() }),
   history: z.array(epochMetricsSchema),
   savedAs: z.string().optional(),
+  runId: z.string().optional(),
 });
 export type CurrentModel = z.infer<typeof currentModelSchema>;
 
@@ -163,6 +166,8 @@ export const sweepPointSchema = z.preprocess(
     test_acc: z.number(),
     test_loss: z.number(),
     seconds: z.number(),
+    /** The training run behind this point (absent in sweeps saved before runs were kept). */
+    runId: z.string().optional(),
   }),
 );
 export type SweepPoint = z.infer<typeof sweepPointSchema>;
@@ -192,6 +197,62 @@ export type SweepRecord = z.infer<typeof sweepRecordSchema>;
 /** How a saved model leaves the app: a TF.js Layers folder, Keras 3's `.keras` file, or legacy `.h5`. */
 export const exportFormatSchema = z.enum(['tfjs', 'keras', 'h5']);
 export type ExportFormat = z.infer<typeof exportFormatSchema>;
+
+/**
+ * A training run as the Runs view and `npm run runs` see it. On disk 'running' is written while
+ * it trains; read back by an engine that is not the one training it, it means 'crashed'.
+ * 'failed' is a run that ended with an error (e.g. diverged), with the sentence in `error`.
+ */
+export const RUN_STATUSES = ['running', 'finished', 'stopped', 'failed', 'crashed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** One point of a run's batch curve: running means over the epoch so far, as the Train view shows. */
+export const runBatchPointSchema = z.object({
+  /** Training samples seen since the run began. */
+  samples: z.number().int(),
+  epoch: z.number().int(),
+  loss: z.number(),
+  acc: z.number(),
+});
+export type RunBatchPoint = z.infer<typeof runBatchPointSchema>;
+
+export const runSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  /** Last write; for a crashed run, about when it stopped. */
+  updatedAt: z.string(),
+  status: z.enum(RUN_STATUSES),
+  /** Where it was started: the app, `npm run train`, or a sweep (with the sweep's id). */
+  source: z.enum(['app', 'cli', 'sweep']),
+  sweepId: z.string().optional(),
+  /** The preset whose layers and optimizer the spec has, if any (learning rate and settings may differ). */
+  preset: z.string().optional(),
+  spec: modelSpecSchema,
+  settings: trainSettingsSchema,
+  params: z.number().int(),
+  dataset: z.object({ id: z.string(), name: z.string() }),
+  backend: z.string(),
+  trainSamples: z.number().int(),
+  validationSamples: z.number().int(),
+  /** Training samples seen so far (all epochs). */
+  samplesSeen: z.number().int(),
+  /** Seconds of training so far. */
+  seconds: z.number(),
+  /** Keras' History: one entry per finished epoch. */
+  history: z.array(epochMetricsSchema),
+  test: z.object({ loss: z.number(), acc: z.number() }).optional(),
+  error: z.string().optional(),
+  /** Saved models made from this run. */
+  savedModels: z.array(z.string()).default([]),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const runRecordSchema = runSummarySchema.extend({
+  /** The batch curve, thinned to a few hundred points however long the run. */
+  batches: z.array(runBatchPointSchema),
+});
+export type RunRecord = z.infer<typeof runRecordSchema>;
 
 // ---------- requests ----------
 
@@ -245,6 +306,10 @@ export const methods = {
   'sweep.stop': [empty, z.object({ stopping: z.boolean() })],
   'sweep.list': [empty, z.array(sweepRecordSchema)],
   'sweep.delete': [z.object({ id: z.string().min(1) }), z.object({ deleted: z.boolean() })],
+  'runs.list': [empty, z.array(runSummarySchema)],
+  'runs.get': [z.object({ id: z.string().min(1) }), runRecordSchema],
+  'runs.rename': [z.object({ id: z.string().min(1), name: z.string().trim().min(1).max(80) }), runSummarySchema],
+  'runs.delete': [z.object({ id: z.string().min(1) }), z.object({ deleted: z.boolean() })],
 } as const;
 
 export type Method = keyof typeof methods;
@@ -282,6 +347,8 @@ export const engineEventSchema = z.discriminatedUnion('kind', [
     trainSamples: z.number().int(),
     validationSamples: z.number().int(),
     params: z.number().int(),
+    /** The run record this training writes (absent if it is not recorded). */
+    runId: z.string().optional(),
   }),
   z.object({ kind: z.literal('train.batch'), metrics: batchMetricsSchema }),
   z.object({ kind: z.literal('train.epoch'), metrics: epochMetricsSchema }),
