@@ -9,7 +9,8 @@ import { initBackend } from '../engine/backend';
 import { defaultDataHome } from '../engine/engine';
 import { loadDataset } from '../engine/dataset';
 import { RunRecords } from '../engine/runs';
-import { DEFAULT_SWEEP_UNITS, ExperimentStore, defaultSweepSettings, newSweepRecord, runSweep } from '../engine/sweep';
+import { DEFAULT_SWEEP_UNITS, defaultSweepSettings, newSweepRecord, runSweep } from '../engine/sweep';
+import { SweepRecords } from '../engine/sweep-records';
 import { sweepSettingsSchema, type SweepPoint } from '../shared/contract';
 import { fail, integerOption, runCli } from './common';
 
@@ -50,7 +51,7 @@ const pointRow = (p: SweepPoint) =>
 
 await runCli(async () => {
   const log = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);
-  const store = new ExperimentStore(path.join(defaultDataHome(), 'experiments'));
+  const store = new SweepRecords(path.join(defaultDataHome(), 'experiments'));
   const runs = new RunRecords(path.join(defaultDataHome(), 'runs'));
   const backend = await initBackend();
   const dataset = await loadDataset(options.data ? { kind: 'folder', path: options.data } : { kind: 'builtin' });

@@ -13,9 +13,11 @@ import { gatherPixels, indicesWithLabel, loadDataset, splitOf, type Dataset } fr
 import { evaluate } from './evaluate';
 import { buildModel, validateSpec } from './model';
 import { predict } from './predict';
+import { engineMemory } from './memory';
 import { RunRecords, type RunRecorder } from './runs';
-import { ModelStore } from './store';
-import { ExperimentStore, newSweepRecord, runSweep } from './sweep';
+import { SavedModels } from './saved-models';
+import { newSweepRecord, runSweep } from './sweep';
+import { SweepRecords } from './sweep-records';
 import { train } from './train';
 
 /** Where models (and later experiments) live: MNIST_STUDIO_HOME, else the XDG config folder. */
@@ -44,13 +46,13 @@ export class Engine {
   private current: CurrentModel | undefined;
   private training: AbortController | undefined;
   private listeners = new Set<(event: EngineEvent) => void>();
-  readonly store: ModelStore;
-  readonly experiments: ExperimentStore;
+  readonly savedModels: SavedModels;
+  readonly sweepRecords: SweepRecords;
   readonly runs: RunRecords;
 
   constructor(readonly home = defaultDataHome()) {
-    this.store = new ModelStore(path.join(home, 'models'));
-    this.experiments = new ExperimentStore(path.join(home, 'experiments'));
+    this.savedModels = new SavedModels(path.join(home, 'models'));
+    this.sweepRecords = new SweepRecords(path.join(home, 'experiments'));
     this.runs = new RunRecords(path.join(home, 'runs'));
   }
 
@@ -108,7 +110,7 @@ export class Engine {
   }
 
   private readonly handlers: Handlers = {
-    'engine.info': async () => initBackend(),
+    'engine.info': async () => ({ ...(await initBackend()), memory: engineMemory() }),
 
     'dataset.load': async ({ source }) => {
       this.requireIdle('change the dataset');
@@ -202,13 +204,13 @@ export class Engine {
       return { probabilities: predict(current.model, current.spec, images) };
     },
 
-    'models.list': async () => this.store.list(),
+    'models.list': async () => this.savedModels.list(),
 
     'models.save': async ({ name }) => {
       this.requireIdle('save');
       const current = this.requireModel();
       const backend = await initBackend();
-      const saved = await this.store.save(current.model, {
+      const saved = await this.savedModels.save(current.model, {
         name,
         spec: current.spec,
         settings: current.settings,
@@ -227,18 +229,18 @@ export class Engine {
     'models.load': async ({ id }) => {
       this.requireIdle('load a model');
       await initBackend();
-      const { model, metadata } = await this.store.load(id);
+      const { model, metadata } = await this.savedModels.load(id);
       this.replaceCurrent({ ...metadata, model, savedAs: metadata.id });
       return { ...metadata, params: model.countParams(), savedAs: metadata.id };
     },
 
-    'models.delete': async ({ id }) => ({ deleted: await this.store.remove(id) }),
+    'models.delete': async ({ id }) => ({ deleted: await this.savedModels.remove(id) }),
 
-    'models.export': async ({ id, dir, format }) => ({ path: await this.store.export(id, dir, format) }),
+    'models.export': async ({ id, dir, format }) => ({ path: await this.savedModels.export(id, dir, format) }),
 
     'models.import': async ({ path: source }) => {
       await initBackend();
-      return this.store.import(source);
+      return this.savedModels.import(source);
     },
 
     'sweep.start': async (params) =>
@@ -249,14 +251,14 @@ export class Engine {
           const dataset = await this.ensureDataset();
           record =
             'resumeId' in params
-              ? await this.experiments.get(params.resumeId)
+              ? await this.sweepRecords.get(params.resumeId)
               : newSweepRecord(params.settings, dataset, backend.name);
           const { id, dataset: identity } = record;
           record = await runSweep(record, dataset, {
             signal,
             persist: (latest) => {
               record = latest;
-              return this.experiments.save(latest);
+              return this.sweepRecords.save(latest);
             },
             onProgress: (progress) => this.emit({ kind: 'sweep.progress', id, ...progress }),
             onPoint: (point) => this.emit({ kind: 'sweep.point', id, point }),
@@ -267,7 +269,7 @@ export class Engine {
         } catch (error) {
           if (record) {
             record = { ...record, status: 'stopped' };
-            await this.experiments.save(record).catch(() => undefined);
+            await this.sweepRecords.save(record).catch(() => undefined);
             this.emit({ kind: 'sweep.end', record, error: toErrorPayload(error) });
           }
           throw error;
@@ -276,11 +278,11 @@ export class Engine {
 
     'sweep.stop': async () => this.stopRunning(),
 
-    'sweep.list': async () => this.experiments.list(),
+    'sweep.list': async () => this.sweepRecords.list(),
 
     'sweep.delete': async ({ id }) => {
       this.requireIdle('delete a sweep');
-      return { deleted: await this.experiments.remove(id) };
+      return { deleted: await this.sweepRecords.remove(id) };
     },
 
     'runs.list': async () => this.runs.list(),

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   runRecordSchema,
@@ -20,22 +20,15 @@ import {
 import { StudioError, toErrorPayload } from '../shared/errors';
 import { PRESETS, type ModelSpec, type TrainSettings } from '../shared/spec';
 import { BatchCurve, roundMetric } from './run-curve';
-import { fileProblem, writeDurably } from './store';
+import { fileProblem, writeFileAtomically } from './atomic-file';
 import { train, type TrainCallbacks } from './train';
 
-/** How a file reaches disk whole or not at all (the engine's shared atomic writer, once there is one). */
+/** How a file reaches disk whole or not at all (atomic-file.ts; tests can swap in a failing one). */
 export type WriteAtomically = (file: string, text: string) => Promise<void>;
 
 async function writeAtomically(file: string, text: string): Promise<void> {
-  const partial = `${file}.${randomBytes(3).toString('hex')}.partial`;
-  try {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeDurably(partial, text);
-    await rename(partial, file);
-  } catch (error) {
-    await rm(partial, { force: true }).catch(() => undefined);
-    throw error;
-  }
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomically(file, text);
 }
 
 /** Longest time between two writes of a running run's file (epoch ends are always written). */

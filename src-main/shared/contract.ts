@@ -33,6 +33,18 @@ export const backendInfoSchema = z.object({
 });
 export type BackendInfo = z.infer<typeof backendInfoSchema>;
 
+/** What the engine holds: tfjs' live tensors (tf.memory()) and the process' resident set size. */
+export const engineMemorySchema = z.object({
+  numTensors: z.number().int().min(0),
+  numBytes: z.number().int().min(0),
+  rssBytes: z.number().int().min(0),
+});
+export type EngineMemory = z.infer<typeof engineMemorySchema>;
+
+/** engine.info: the backend running, and the engine's memory at the moment of asking. */
+export const engineInfoSchema = backendInfoSchema.extend({ memory: engineMemorySchema });
+export type EngineInfo = z.infer<typeof engineInfoSchema>;
+
 export const datasetSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('builtin') }),
   z.object({ kind: z.literal('folder'), path: z.string().min(1) }),
@@ -248,7 +260,7 @@ const empty = z.object({}).strict();
 
 /** method -> [params, result]. Each entry is a request the renderer (or CLI) may send. */
 export const methods = {
-  'engine.info': [empty, backendInfoSchema],
+  'engine.info': [empty, engineInfoSchema],
   'dataset.load': [z.object({ source: datasetSourceSchema }), datasetInfoSchema],
   'dataset.current': [empty, datasetInfoSchema.nullable()],
   'dataset.samples': [
@@ -310,6 +322,12 @@ export const requestSchema = z.object({
   params: z.unknown(),
 });
 export type Request = z.infer<typeof requestSchema>;
+
+/** The id to answer a malformed request with: its own if that is a valid id, else -1. */
+export function requestId(raw: unknown): number {
+  const id = (raw as { id?: unknown } | null | undefined)?.id;
+  return Number.isSafeInteger(id) ? (id as number) : -1;
+}
 
 export const errorPayloadSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
 
