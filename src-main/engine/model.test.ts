@@ -124,3 +124,22 @@ describe('Dropout', () => {
     again.dispose();
   });
 });
+
+describe('disposing a model', () => {
+  it.each(['rmsprop', 'adam', 'sgd', 'adagrad'] as const)(
+    "frees its %s optimizer's state too, so repeated runs leave no tensors behind",
+    async (name) => {
+      const spec: ModelSpec = { ...kerasExampleSpec(16), optimizer: { name, learningRate: 0.01 } };
+      const x = tf.randomUniform([8, 784]);
+      const y = tf.oneHot(tf.range(0, 8, 1, 'int32'), 10);
+      const before = tf.memory().numTensors;
+      for (let run = 0; run < 3; run++) {
+        const model = buildModel(spec, run);
+        await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+        model.dispose();
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, y]);
+    },
+  );
+});
