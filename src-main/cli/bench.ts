@@ -20,7 +20,7 @@ import { evaluate } from '../engine/evaluate';
 import { buildModel } from '../engine/model';
 import { predict } from '../engine/predict';
 import { train } from '../engine/train';
-import { IMAGE_PIXELS, kerasExampleSpec, type TrainSettings } from '../shared/spec';
+import { IMAGE_PIXELS, kerasExampleSpec, PRESETS, type ModelSpec, type TrainSettings } from '../shared/spec';
 import { describeMachine, quantile } from './bench-stats';
 import { integerOption, runCli } from './common';
 
@@ -29,6 +29,7 @@ interface Options {
   samples: number;
   baselineSamples: number;
   cpuSamples: number;
+  convSamples: number;
   predictRuns: number;
   rounds: number;
   python?: string;
@@ -43,6 +44,12 @@ const options = new Command('bench')
   .option('--samples <n>', 'training images for the accelerated engine run and for PyTorch', integerOption, 60000)
   .option('--baseline-samples <n>', 'training images for the stock WebAssembly kernels (slow)', integerOption, 10000)
   .option('--cpu-samples <n>', 'training images for the CPU backend (very slow)', integerOption, 1000)
+  .option(
+    '--conv-samples <n>',
+    'training images for each conv preset on the engine (0: skip the conv rows)',
+    integerOption,
+    10000,
+  )
   .option('--predict-runs <n>', 'single-image predictions timed for p50/p99', integerOption, 500)
   .option(
     '--rounds <n>',
@@ -109,8 +116,8 @@ async function trainOnce(
   acceleration: AccelerationMode | 'n/a',
   samples: number,
   epochs: number,
+  spec: ModelSpec = kerasExampleSpec(),
 ): Promise<TrainingFigure> {
-  const spec = kerasExampleSpec();
   const tensorsBefore = tf.memory().numTensors;
   const model = buildModel(spec, SEED);
   const settings: TrainSettings = {
@@ -254,6 +261,33 @@ await runCli(async () => {
       }
     }
   }
+  // Conv presets (Small CNN, Keras convnet) on the engine, batch 32, after the Dense rounds.
+  // Hook for the peers: Keras/PyTorch conv rows for the same presets, batch and sample count
+  // belong in `convRows` beside these (one alternated run, best of --rounds each).
+  const convRows: TrainingFigure[] = [];
+  const convPresets = PRESETS.filter((preset) => preset.spec.layers.some((layer) => layer.type === 'conv2d'));
+  if (status && options.convSamples > 0) {
+    log('Training the conv presets (batch 32):');
+    for (const preset of convPresets) {
+      let best: TrainingFigure | undefined;
+      for (let round = 1; round <= Math.max(1, options.rounds); round++) {
+        const figure = await trainOnce(
+          dataset,
+          `${preset.name} (round ${round})`,
+          status.mode,
+          options.convSamples,
+          1,
+          preset.spec,
+        );
+        if (!best || figure.samplesPerSecond > best.samplesPerSecond) best = { ...figure, name: preset.name };
+      }
+      convRows.push(best!);
+    }
+    accelerateWasm({ ...config, mode: 'none' });
+    for (const preset of convPresets)
+      convRows.push(await trainOnce(dataset, `${preset.name}, stock wasm kernels`, 'none', 320, 1, preset.spec));
+    accelerateWasm({ ...config, mode: 'best' });
+  }
   if ('skipped' in torch) log(`  PyTorch: skipped (${torch.skipped})`);
   else log(`  PyTorch BLAS: ${torch.blas}`);
   if (status) latency = await predictLatency(dataset, options.predictRuns);
@@ -293,6 +327,7 @@ await runCli(async () => {
     torch: 'skipped' in torch ? torch : { ...torch, rounds: torchRounds },
     ratioEngineToTorch: ratio,
     training,
+    conv: convRows,
     skipped,
     predict: latency,
     peakRssMb: { afterFullTraining: peakRssTrainingMb, wholeBench: peakRssMb() },

@@ -8,14 +8,15 @@ import { Command } from 'commander';
 import { initBackend } from '../engine/backend';
 import { loadDataset } from '../engine/dataset';
 import { evaluate } from '../engine/evaluate';
-import { buildModel, formatSummary, summarizeModel, validateSpec } from '../engine/model';
+import { buildModel, formatSummary, summarizeModel } from '../engine/model';
 import { defaultDataHome } from '../engine/engine';
 import { kerasFormatOf } from '../engine/keras/keras-file';
 import { writeKerasFile, writeModelFolder } from '../engine/model-files';
 import { RunRecords, trainRecorded } from '../engine/runs';
 import type { EpochMetrics } from '../shared/contract';
-import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec, settingsIssues, trainSettingsSchema } from '../shared/spec';
+import { KERAS_EXAMPLE_SETTINGS, settingsIssues, trainSettingsSchema } from '../shared/spec';
 import { fail, integerOption, runCli } from './common';
+import { PRESET_IDS, specFromOptions } from './model-option';
 
 interface Options {
   epochs: number;
@@ -27,6 +28,8 @@ interface Options {
   out?: string;
   seed: number;
   json: boolean;
+  preset?: string;
+  spec?: string;
 }
 
 const options = new Command('train')
@@ -34,6 +37,8 @@ const options = new Command('train')
   .option('--epochs <n>', 'passes over the training data', integerOption, KERAS_EXAMPLE_SETTINGS.epochs)
   .option('--batch-size <n>', 'examples per gradient step', integerOption, KERAS_EXAMPLE_SETTINGS.batchSize)
   .option('--units <n>', 'hidden units in the Dense layer', integerOption, 512)
+  .option('--preset <id>', `train a preset of the Model view instead (${PRESET_IDS.join(', ')})`)
+  .option('--spec <file>', 'train the model in a ModelSpec JSON file instead')
   .option('--train-limit <n>', 'train on the first N training images only', integerOption)
   .option('--validation-split <f>', 'fraction of training images held out for val_loss/val_acc', Number, 0)
   .option('--data <dir>', 'folder with the four MNIST-format IDX files (default: the embedded MNIST)')
@@ -68,7 +73,7 @@ await runCli(async () => {
   const problem = Object.values(settingsIssues(requested))[0];
   if (problem) fail(problem);
   const settings = trainSettingsSchema.parse(requested);
-  const spec = validateSpec(kerasExampleSpec(options.units));
+  const spec = await specFromOptions(options);
   // Human progress goes to stderr in --json mode so stdout stays machine-readable.
   const log = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);
 

@@ -163,9 +163,71 @@ export function smallCnnSpec(): ModelSpec {
   };
 }
 
+/** Keras' own MNIST convnet example (keras.io/examples/vision/mnist_convnet). */
+export function kerasConvnetSpec(): ModelSpec {
+  return {
+    layers: [
+      { type: 'conv2d', filters: 32, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'maxPooling2d', poolSize: 2 },
+      { type: 'conv2d', filters: 64, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'maxPooling2d', poolSize: 2 },
+      { type: 'flatten' },
+      { type: 'dropout', rate: 0.5 },
+      { type: 'dense', units: NUM_CLASSES, activation: 'softmax' },
+    ],
+    optimizer: { name: 'adam', learningRate: 0.001 },
+    loss: 'categoricalCrossentropy',
+  };
+}
+
+/** The older Keras example (mnist_cnn.py): two convolutions before pooling, Dense 128, two dropouts. */
+export function kerasDeepCnnSpec(): ModelSpec {
+  return {
+    layers: [
+      { type: 'conv2d', filters: 32, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'conv2d', filters: 64, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'maxPooling2d', poolSize: 2 },
+      { type: 'dropout', rate: 0.25 },
+      { type: 'flatten' },
+      { type: 'dense', units: 128, activation: 'relu' },
+      { type: 'dropout', rate: 0.5 },
+      { type: 'dense', units: NUM_CLASSES, activation: 'softmax' },
+    ],
+    optimizer: { name: 'adam', learningRate: 0.001 },
+    loss: 'categoricalCrossentropy',
+  };
+}
+
+/**
+ * The Model view's presets. `description` says what each reached on the engine (full MNIST,
+ * batch 32, seed 42, test accuracy after each epoch; measured with the engine's kernels).
+ */
 export const PRESETS = [
-  { id: 'keras-dense-512', name: 'Keras example: Dense 512', spec: kerasExampleSpec() },
-  { id: 'small-cnn', name: 'Small CNN', spec: smallCnnSpec() },
+  {
+    id: 'keras-dense-512',
+    name: 'Keras example: Dense 512',
+    spec: kerasExampleSpec(),
+    description: '~0.98 test accuracy after its 5 epochs; 0.99 is out of its reach.',
+  },
+  {
+    id: 'small-cnn',
+    name: 'Small CNN',
+    spec: smallCnnSpec(),
+    description: 'Test accuracy 0.983 after 1 epoch, 0.989 after 3; not 0.99 within 5 epochs.',
+  },
+  {
+    id: 'keras-convnet',
+    name: 'Keras convnet example',
+    spec: kerasConvnetSpec(),
+    description:
+      'Test accuracy 0.983 after 1 epoch, 0.988 after 3 to 5 (Keras 3, same model and batch: 0.990 after 5).',
+  },
+  {
+    id: 'keras-deep-cnn',
+    name: 'Deeper CNN (mnist_cnn.py)',
+    spec: kerasDeepCnnSpec(),
+    description: 'Test accuracy 0.983 after 1 epoch, 0.990 after 4, 0.989 after 5.',
+  },
 ] as const;
 
 /** One row of `model.summary()`. */

@@ -2,13 +2,13 @@
   "targets": [
     {
       "target_name": "mnist_accel",
-      "sources": ["mnist_accel.c"],
+      "sources": ["mnist_accel.c", "conv.c"],
       "include_dirs": [
         "/usr/include/x86_64-linux-gnu",
         "/usr/include/aarch64-linux-gnu",
         "/usr/include/openblas"
       ],
-      "libraries": ["-lopenblas"],
+      "libraries": ["-lopenblas", "-lpthread"],
       "cflags": ["-O3", "-std=gnu11", "-Wall", "-fno-math-errno", "-ffp-contract=off"],
       "defines": ["NAPI_VERSION=8"]
     }
