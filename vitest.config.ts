@@ -1,11 +1,69 @@
+import { spawnSync } from 'node:child_process';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects: every test on the WebAssembly engine (the default), and the engine's own tests
+ * again on native TensorFlow (@tensorflow/tfjs-node, `npm run setup:native`) where it loads.
+ * Where it does not, the native project is left out with one printed reason; with
+ * MNIST_STUDIO_REQUIRE_NATIVE=1 (CI) it runs anyway, so every native test fails loudly instead.
+ */
+const NATIVE_ENGINE_TESTS = [
+  'src-main/engine/train.test.ts',
+  'src-main/engine/engine.test.ts',
+  'src-main/engine/store.test.ts',
+  'src-main/engine/sweep.test.ts',
+  'src-main/engine/model.test.ts',
+  'src-main/engine/backends.test.ts',
+];
+
+function nativeTensorFlowProblem(): string | undefined {
+  const probe = spawnSync(
+    process.execPath,
+    ['-e', "const tf = require('@tensorflow/tfjs-node'); if (tf.getBackend() !== 'tensorflow') process.exit(3);"],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  if (probe.status === 0) return undefined;
+  const line = (probe.stderr ?? '').split('\n').find((text) => /Error/.test(text));
+  return /Cannot find module '@tensorflow\/tfjs-node'/.test(line ?? '')
+    ? '@tensorflow/tfjs-node is not installed (npm run setup:native)'
+    : `@tensorflow/tfjs-node does not load: ${line?.trim() ?? `exit code ${probe.status}`}`;
+}
+
+const nativeRequired = process.env.MNIST_STUDIO_REQUIRE_NATIVE === '1';
+const nativeProblem = nativeTensorFlowProblem();
+if (nativeProblem) {
+  console.log(
+    nativeRequired
+      ? `Native TensorFlow tests run and will fail (MNIST_STUDIO_REQUIRE_NATIVE=1): ${nativeProblem}.`
+      : `Native TensorFlow tests skipped: ${nativeProblem}; MNIST_STUDIO_REQUIRE_NATIVE=1 makes this a failure.`,
+  );
+}
+
+const shared = { environment: 'node', pool: 'forks', testTimeout: 120_000, hookTimeout: 120_000 } as const;
 
 export default defineConfig({
   test: {
-    include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts'],
-    environment: 'node',
-    pool: 'forks',
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'wasm',
+          include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts'],
+          env: { MNIST_STUDIO_BACKEND: process.env.MNIST_STUDIO_BACKEND || 'wasm' },
+        },
+      },
+      ...(nativeProblem && !nativeRequired
+        ? []
+        : [
+            {
+              test: {
+                ...shared,
+                name: 'tensorflow',
+                include: NATIVE_ENGINE_TESTS,
+                env: { MNIST_STUDIO_BACKEND: 'tensorflow' },
+              },
+            },
+          ]),
+    ],
   },
 });

@@ -35,6 +35,8 @@ export function wasmDirectory(): string {
 const NATIVE_PACKAGE = '@tensorflow/tfjs-node';
 
 async function loadNative(): Promise<void> {
+  // TensorFlow's own start-up chatter (CPU features it was not built for) on stderr; warnings stay.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   try {
     await import(NATIVE_PACKAGE);
   } catch (error) {
@@ -43,7 +45,7 @@ async function loadNative(): Promise<void> {
     throw new StudioError(
       'BACKEND_UNAVAILABLE',
       missing
-        ? 'Native TensorFlow (@tensorflow/tfjs-node) is not installed; install it on a machine that can download libtensorflow for native speed.'
+        ? 'Native TensorFlow (@tensorflow/tfjs-node) is not installed; `npm install` gets it where libtensorflow can be downloaded, `npm run setup:native` builds it where not.'
         : `Native TensorFlow (@tensorflow/tfjs-node) failed to load: ${detail}.`,
     );
   }
@@ -104,6 +106,7 @@ async function startBackend(forced: string | undefined): Promise<BackendInfo> {
   for (const name of pinned ? [pinned] : ORDER) {
     try {
       await LOADERS[name]();
+      loadedHere.add(name);
       active = {
         name,
         native: name === 'tensorflow',
@@ -126,4 +129,19 @@ async function startBackend(forced: string | undefined): Promise<BackendInfo> {
 
 export function backendInfo(): BackendInfo | undefined {
   return active;
+}
+
+const loadedHere = new Set<BackendName>();
+
+/**
+ * Makes `name` tfjs' global backend, loading it first if this process has not yet (the
+ * accelerations a loader installs are installed once). Tensors made on another backend move
+ * when they are read. Throws BACKEND_UNAVAILABLE, in words, when it cannot load.
+ */
+export async function activateBackend(name: BackendName): Promise<void> {
+  if (active?.name === name || loadedHere.has(name)) {
+    if (tf.getBackend() === name || (await tf.setBackend(name))) return;
+  }
+  await LOADERS[name]();
+  loadedHere.add(name);
 }
