@@ -21,6 +21,7 @@ import { buildModel } from '../engine/model';
 import { predict } from '../engine/predict';
 import { train } from '../engine/train';
 import { IMAGE_PIXELS, kerasExampleSpec, type TrainSettings } from '../shared/spec';
+import { benchPeers, type PeerFigures } from './bench-peers';
 import { describeMachine, quantile } from './bench-stats';
 import { integerOption, runCli } from './common';
 
@@ -33,6 +34,8 @@ interface Options {
   rounds: number;
   python?: string;
   torch: boolean;
+  peers: boolean;
+  cnnSamples: number;
   json: boolean;
   out: string;
 }
@@ -50,8 +53,13 @@ const options = new Command('bench')
     integerOption,
     3,
   )
-  .option('--python <path>', 'Python with torch (default: the first of /usr/bin/python3, python3 that imports torch)')
+  .option(
+    '--python <path>',
+    'Python with torch, and with Keras + TensorFlow for the peers (default: /usr/bin/python3 or python3 for torch; MNIST_STUDIO_PYTHON, .venv-peers, python3 for the peers)',
+  )
   .option('--no-torch', 'skip the PyTorch comparison')
+  .option('--no-peers', 'skip the per-model peers (engine backends, Keras, PyTorch 2.x and Debian)')
+  .option('--cnn-samples <n>', 'training images for the Small CNN in the peers section', integerOption, 3200)
   .option('--json', 'print the figures as one JSON object on the last line and write them to --out', false)
   .option('--out <file>', 'where --json writes the figures', path.join('.bench', 'bench.json'))
   .parse()
@@ -286,6 +294,13 @@ await runCli(async () => {
   }
   await useBackend(backend.name);
 
+  // 3. Per model, the engine on each backend beside Keras and PyTorch (bench-peers.ts).
+  let peers: PeerFigures | undefined;
+  if (options.peers) {
+    const samples = { dense: options.samples, cnn: options.cnnSamples };
+    peers = await benchPeers(dataset, { rounds: options.rounds, samples, python: options.python, seed: SEED, log });
+  }
+
   const ratio = engine && !('skipped' in torch) ? engine.samplesPerSecond / torch.samplesPerSecond : undefined;
   const figures = {
     machine,
@@ -294,6 +309,7 @@ await runCli(async () => {
     engine: engine ? { ...engine, blas: accelerationStatus().blas, rounds: engineRounds } : undefined,
     torch: 'skipped' in torch ? torch : { ...torch, rounds: torchRounds },
     ratioEngineToTorch: ratio,
+    peers,
     training,
     skipped,
     predict: latency,
