@@ -41,7 +41,7 @@ async function loadNative(): Promise<void> {
     await import(NATIVE_PACKAGE);
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    const missing = /Cannot find (module|package)/.test(detail);
+    const missing = /Cannot find (module|package) '@tensorflow\/tfjs-node'/.test(detail);
     throw new StudioError(
       'BACKEND_UNAVAILABLE',
       missing
