@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: every test on the WebAssembly engine (the default), and the engine's own tests
- * again on native TensorFlow (@tensorflow/tfjs-node, `npm run setup:native`) where it loads.
- * Where it does not, the native project is left out with one printed reason; with
- * MNIST_STUDIO_REQUIRE_NATIVE=1 (CI) it runs anyway, so every native test fails loudly instead.
+ * Three projects: every test on the WebAssembly engine; the engine's own tests again on native
+ * TensorFlow (@tensorflow/tfjs-node, `npm run setup:native`); and auto mode, where the engine keeps
+ * both and trains each model on the faster one. The last two need native TensorFlow: where it does
+ * not load they are left out with one printed reason; with MNIST_STUDIO_REQUIRE_NATIVE=1 (CI) they
+ * run anyway, so every native test fails loudly instead.
  */
 const NATIVE_ENGINE_TESTS = [
   'src-main/engine/train.test.ts',
@@ -15,6 +16,7 @@ const NATIVE_ENGINE_TESTS = [
   'src-main/engine/model.test.ts',
   'src-main/engine/backends.test.ts',
 ];
+const AUTO_TESTS = ['src-main/engine/auto-backend.test.ts'];
 
 function nativeTensorFlowProblem(): string | undefined {
   const probe = spawnSync(
@@ -49,6 +51,7 @@ export default defineConfig({
           ...shared,
           name: 'wasm',
           include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts'],
+          exclude: AUTO_TESTS,
           env: { MNIST_STUDIO_BACKEND: process.env.MNIST_STUDIO_BACKEND || 'wasm' },
         },
       },
@@ -63,6 +66,7 @@ export default defineConfig({
                 env: { MNIST_STUDIO_BACKEND: 'tensorflow' },
               },
             },
+            { test: { ...shared, name: 'auto', include: AUTO_TESTS, env: { MNIST_STUDIO_BACKEND: '' } } },
           ]),
     ],
   },

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { initBackend } from '../engine/backend';
+import { activateBackend, initBackend, trainingBackend } from '../engine/backend';
 import { loadDataset } from '../engine/dataset';
 import { evaluate } from '../engine/evaluate';
 import { buildModel, formatSummary, summarizeModel, validateSpec } from '../engine/model';
@@ -24,6 +24,7 @@ interface Options {
   data?: string;
   out?: string;
   seed: number;
+  backend: string;
   json: boolean;
 }
 
@@ -37,6 +38,11 @@ const options = new Command('train')
   .option('--data <dir>', 'folder with the four MNIST-format IDX files (default: the embedded MNIST)')
   .option('--out <dir>', 'save the trained model (TF.js model.json + weights.bin) to this folder')
   .option('--seed <n>', 'seed for weights and shuffling', integerOption, KERAS_EXAMPLE_SETTINGS.seed)
+  .option(
+    '--backend <name>',
+    'auto (the backend npm run bench measured faster for this model), tensorflow or wasm',
+    'auto',
+  )
   .option('--json', 'print one JSON object with the results as the last line', false)
   .parse()
   .opts<Options>();
@@ -62,6 +68,7 @@ await runCli(async () => {
     seed: options.seed,
     validationSplit: options.validationSplit,
     trainLimit: options.trainLimit,
+    backend: options.backend,
   };
   const problem = Object.values(settingsIssues(requested))[0];
   if (problem) fail(problem);
@@ -70,7 +77,10 @@ await runCli(async () => {
   // Human progress goes to stderr in --json mode so stdout stays machine-readable.
   const log = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);
 
-  const backend = await initBackend();
+  const engine = await initBackend();
+  const backend = await trainingBackend(spec, settings.backend);
+  await activateBackend(backend.name);
+  const accelerations = backend.name === 'wasm' ? engine.accelerations : [];
   const dataset = await loadDataset(options.data ? { kind: 'folder', path: options.data } : { kind: 'builtin' });
   log(
     `Dataset ${dataset.info.name}: ${dataset.info.train.count} training and ${dataset.info.test.count} test images (loaded in ${Math.round(dataset.info.loadMs)} ms)`,
@@ -110,8 +120,9 @@ await runCli(async () => {
 
   const test = evaluate(model, spec, dataset.test);
   log(`test_loss: ${test.loss.toFixed(4)} - test_acc: ${test.acc.toFixed(4)}`);
-  log(`Backend: ${backend.name}${backend.native ? ' (native TensorFlow)' : ` (${backend.reason})`}`);
-  if (backend.accelerations.length) log(`Accelerations: ${backend.accelerations.join('; ')}`);
+  log(`Backend: ${backend.name} (${backend.reason})`);
+  if (engine.available.length === 1 && engine.reason && !process.env.MNIST_STUDIO_BACKEND) log(engine.reason);
+  if (accelerations.length) log(`Accelerations: ${accelerations.join('; ')}`);
 
   if (options.out) {
     const folder = path.resolve(options.out);
@@ -134,8 +145,9 @@ await runCli(async () => {
     console.log(
       JSON.stringify({
         backend: backend.name,
-        native: backend.native,
-        accelerations: backend.accelerations,
+        backendReason: backend.reason,
+        native: backend.name === 'tensorflow',
+        accelerations,
         params: summary.totalParams,
         epochs: result.epochsCompleted,
         batchSize: settings.batchSize,

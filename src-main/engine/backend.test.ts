@@ -24,14 +24,16 @@ function nativeInstalled(): boolean {
 }
 
 describe('backend selection', () => {
-  it('falls back from native TensorFlow to WebAssembly and says why', () => {
+  it('loads native TensorFlow and WebAssembly both, or falls back to WebAssembly and says why', () => {
     const result = pick();
     expect(result.ok).toBe(true);
     if (nativeInstalled()) {
-      expect(result.info).toMatchObject({ name: 'tensorflow', native: true });
+      expect(result.info.available).toEqual(['tensorflow', 'wasm']);
+      expect(result.info.reason).toMatch(/both loaded; each training runs on the one measured faster for its model/);
     } else {
       expect(result.info).toMatchObject({ name: 'wasm', native: false, tfjsVersion: '4.22.0' });
       expect(result.info.reason).toMatch(/@tensorflow\/tfjs-node\) is not installed/);
+      expect(result.info.available).toEqual(['wasm']);
     }
   });
 

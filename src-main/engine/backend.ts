@@ -1,13 +1,16 @@
 /**
- * Picks the fastest tfjs backend that loads here: native TensorFlow (tfjs-node), then
- * WebAssembly, then plain JavaScript. Always reports which one runs and why.
+ * Loads the tfjs backends that load here: native TensorFlow (tfjs-node) and WebAssembly, plain
+ * JavaScript only when neither does. Each training runs on the one measured faster for its
+ * model (backend-choice.ts) unless a person picks one. Always reports which one runs and why.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../shared/errors';
-import type { BackendInfo } from '../shared/contract';
-import { accelerateWasmBackend } from './accel';
+import type { BackendInfo, TrainBackend } from '../shared/contract';
+import { kerasExampleSpec, smallCnnSpec, type BackendChoice, type ModelSpec } from '../shared/spec';
+import { accelerateWasmBackend, accelerationStatus } from './accel';
+import { chooseTrainingBackend } from './backend-choice';
 import { addMissingWasmKernels } from './missing-kernels';
 
 export type BackendName = BackendInfo['name'];
@@ -16,6 +19,7 @@ const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 const requireHere = createRequire(import.meta.url);
 
 let active: BackendInfo | undefined;
+let pinnedHere: BackendName | undefined;
 let starting: Promise<BackendInfo> | undefined;
 const accelerations: string[] = [];
 
@@ -102,20 +106,17 @@ export function initBackend(forced = process.env.MNIST_STUDIO_BACKEND): Promise<
 
 async function startBackend(forced: string | undefined): Promise<BackendInfo> {
   const pinned = parseForced(forced);
+  pinnedHere = pinned;
   const reasons: string[] = [];
+  const loaded: BackendName[] = [];
   for (const name of pinned ? [pinned] : ORDER) {
+    // Auto loads native TensorFlow and WebAssembly both (each training picks one); CPU only
+    // when neither loads.
+    if (name === 'cpu' && loaded.length > 0) break;
     try {
       await LOADERS[name]();
       loadedHere.add(name);
-      active = {
-        name,
-        native: name === 'tensorflow',
-        tfjsVersion: tf.version.tfjs,
-        reason: name === 'tensorflow' ? undefined : (reasons[0] ?? `Chosen with MNIST_STUDIO_BACKEND=${name}.`),
-        accelerations: [...accelerations],
-      };
-      if (reasons.length > 1) active.reason = reasons.join(' ');
-      return active;
+      loaded.push(name);
     } catch (error) {
       const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
       if (pinned) {
@@ -124,7 +125,61 @@ async function startBackend(forced: string | undefined): Promise<BackendInfo> {
       reasons.push(message);
     }
   }
-  throw new StudioError('BACKEND_UNAVAILABLE', `No tfjs backend could load: ${reasons.join(' ')}`);
+  if (loaded.length === 0) {
+    throw new StudioError('BACKEND_UNAVAILABLE', `No tfjs backend could load: ${reasons.join(' ')}`);
+  }
+  // tfjs' global backend between runs: the one the Keras example trains on.
+  const standard = choose(kerasExampleSpec(), 'auto', loaded);
+  await tf.setBackend(standard.name);
+  let reason: string | undefined;
+  if (pinned) reason = pinned === 'tensorflow' ? undefined : `Chosen with MNIST_STUDIO_BACKEND=${pinned}.`;
+  else if (loaded.length > 1) {
+    const conv = choose(smallCnnSpec(), 'auto', loaded);
+    reason = `Native TensorFlow and WebAssembly both loaded; each training runs on the one measured faster for its model: dense models on ${standard.name}, conv nets on ${conv.name}.`;
+  } else if (reasons.length > 0) reason = reasons.join(' ');
+  active = {
+    name: standard.name,
+    native: standard.name === 'tensorflow',
+    tfjsVersion: tf.version.tfjs,
+    reason,
+    accelerations: [...accelerations],
+    available: loaded,
+  };
+  return active;
+}
+
+function choose(spec: ModelSpec, requested: BackendChoice, available: BackendName[]): TrainBackend {
+  const wasmAcceleration = accelerationStatus().mode;
+  const choice = chooseTrainingBackend({ spec, requested, available, wasmAcceleration, pinned: pinnedHere });
+  if ('error' in choice) throw new StudioError('BACKEND_UNAVAILABLE', choice.error);
+  return choice;
+}
+
+/**
+ * The backend one training run of `spec` uses (see backend-choice.ts) and why; the model then
+ * lives there, so its predictions and evaluations run there too (withBackend).
+ */
+export async function trainingBackend(spec: ModelSpec, requested: BackendChoice = 'auto'): Promise<TrainBackend> {
+  const info = await initBackend();
+  return choose(spec, requested, info.available);
+}
+
+/**
+ * Runs `work` with `name` as tfjs' global backend and puts the previous one back, synchronously:
+ * nothing else (a training run between its batches) can see the switch. The backend must have
+ * loaded (initBackend); switching to a loaded backend does not wait.
+ */
+export function withBackend<T>(name: BackendName, work: () => T): T {
+  const previous = tf.getBackend();
+  if (previous === name) return work();
+  if (!loadedHere.has(name))
+    throw new StudioError('BACKEND_UNAVAILABLE', `The ${name} backend did not load in this engine.`);
+  void tf.setBackend(name);
+  try {
+    return work();
+  } finally {
+    void tf.setBackend(previous);
+  }
 }
 
 export function backendInfo(): BackendInfo | undefined {

@@ -45,6 +45,10 @@ export const modelSpecSchema = z.object({
 });
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
 
+/** Which backend trains: auto (the one `npm run bench` measured faster for the model) or one by name. */
+export const backendChoiceSchema = z.enum(['auto', 'tensorflow', 'wasm']);
+export type BackendChoice = z.infer<typeof backendChoiceSchema>;
+
 export const trainSettingsSchema = z.object({
   epochs: positiveInt(1000),
   batchSize: positiveInt(4096),
@@ -57,6 +61,8 @@ export const trainSettingsSchema = z.object({
     .max(2 ** 31 - 1),
   /** Train on the first N training images only (quick looks); undefined = all. */
   trainLimit: positiveInt(10_000_000).optional(),
+  /** Absent: auto. */
+  backend: backendChoiceSchema.optional(),
 });
 export type TrainSettings = z.infer<typeof trainSettingsSchema>;
 
@@ -260,6 +266,7 @@ const SETTINGS_RULES: Record<string, string> = {
   seed: 'Seed must be a whole number from 0 to 2147483647.',
   trainLimit: 'Training images must be a whole number of at least 1.',
   learningRate: 'Learning rate must be greater than 0 and at most 10.',
+  backend: 'Backend must be auto, tensorflow or wasm.',
 };
 
 const LAYER_RULES: Record<string, string> = {

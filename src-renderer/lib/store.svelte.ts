@@ -14,6 +14,7 @@ import type {
   Params,
   Result,
   SavedModel,
+  TrainBackend,
   TrainResult,
 } from '../../src-main/shared/contract';
 import {
@@ -39,6 +40,8 @@ export interface TrainBegin {
   trainSamples: number;
   validationSamples: number;
   params: number;
+  /** Which backend this run trains on, and why. */
+  backend?: TrainBackend;
 }
 
 export interface EngineState {
