@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects: every test on the WebAssembly engine; the engine's own tests again on native
- * TensorFlow (@tensorflow/tfjs-node, `npm run setup:native`); and auto mode, where the engine keeps
- * both and trains each model on the faster one. The last two need native TensorFlow: where it does
- * not load they are left out with one printed reason; with MNIST_STUDIO_REQUIRE_NATIVE=1 (CI) they
- * run anyway, so every native test fails loudly instead.
+ * The engine's tests run on the WebAssembly engine ("main"), again on native TensorFlow
+ * (@tensorflow/tfjs-node, `npm run setup:native`: "tensorflow"), and in auto mode, where the engine
+ * keeps both and trains each model on the faster one ("auto"). The last two need native TensorFlow:
+ * where it does not load they are left out with one printed reason; with
+ * MNIST_STUDIO_REQUIRE_NATIVE=1 (CI) they run anyway, so every native test fails loudly instead.
  */
 const NATIVE_ENGINE_TESTS = [
   'src-main/engine/train.test.ts',
@@ -40,34 +41,47 @@ if (nativeProblem) {
       : `Native TensorFlow tests skipped: ${nativeProblem}; MNIST_STUDIO_REQUIRE_NATIVE=1 makes this a failure.`,
   );
 }
-
-const shared = { environment: 'node', pool: 'forks', testTimeout: 120_000, hookTimeout: 120_000 } as const;
+const nativeProjects =
+  nativeProblem && !nativeRequired
+    ? []
+    : [
+        {
+          extends: true,
+          test: { name: 'tensorflow', include: NATIVE_ENGINE_TESTS, env: { MNIST_STUDIO_BACKEND: 'tensorflow' } },
+        },
+        { extends: true, test: { name: 'auto', include: AUTO_TESTS, env: { MNIST_STUDIO_BACKEND: '' } } },
+      ];
 
 export default defineConfig({
   test: {
+    environment: 'node',
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     projects: [
       {
+        extends: true,
         test: {
-          ...shared,
-          name: 'wasm',
-          include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts'],
+          name: 'main',
+          include: ['src-main/**/*.test.ts'],
           exclude: AUTO_TESTS,
           env: { MNIST_STUDIO_BACKEND: process.env.MNIST_STUDIO_BACKEND || 'wasm' },
         },
       },
-      ...(nativeProblem && !nativeRequired
-        ? []
-        : [
-            {
-              test: {
-                ...shared,
-                name: 'tensorflow',
-                include: NATIVE_ENGINE_TESTS,
-                env: { MNIST_STUDIO_BACKEND: 'tensorflow' },
-              },
-            },
-            { test: { ...shared, name: 'auto', include: AUTO_TESTS, env: { MNIST_STUDIO_BACKEND: '' } } },
-          ]),
+      {
+        // The renderer's feature state is written in runes (.svelte.ts). In Node, vitest would
+        // compile them for the server, where effects never run: compile them as the browser gets
+        // them, against svelte's client runtime.
+        extends: true,
+        plugins: [svelte({ dynamicCompileOptions: () => ({ generate: 'client' }) })],
+        ssr: { resolve: { conditions: ['browser'], externalConditions: ['browser'] } },
+        test: {
+          name: 'renderer',
+          include: ['src-renderer/**/*.test.ts'],
+          server: { deps: { inline: ['svelte'] } },
+        },
+      },
+      ...nativeProjects,
     ],
   },
 });
