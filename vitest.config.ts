@@ -46,10 +46,10 @@ const nativeProjects =
     ? []
     : [
         {
-          extends: true,
+          extends: true as const,
           test: { name: 'tensorflow', include: NATIVE_ENGINE_TESTS, env: { MNIST_STUDIO_BACKEND: 'tensorflow' } },
         },
-        { extends: true, test: { name: 'auto', include: AUTO_TESTS, env: { MNIST_STUDIO_BACKEND: '' } } },
+        { extends: true as const, test: { name: 'auto', include: AUTO_TESTS, env: { MNIST_STUDIO_BACKEND: '' } } },
       ];
 
 export default defineConfig({

@@ -9,14 +9,14 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { installAccelerations } from '../engine/accel';
-import { activateBackend, type BackendName } from '../engine/backend';
+import { accelConfigFromEnvironment, addMissingWasmKernels } from '../engine/accel';
+import { accelerateWasm, activateBackend, trainingBackend, type BackendName } from '../engine/backend';
 import { builtinMnistDirectory, type Dataset } from '../engine/dataset';
-import { addMissingWasmKernels } from '../engine/missing-kernels';
 import { findPython } from '../engine/testing/python-peers';
 import { buildModel } from '../engine/model';
-import { measure, train } from '../engine/train';
-import { inputShapeFor, kerasExampleSpec, smallCnnSpec, type ModelSpec } from '../shared/spec';
+import { evaluate } from '../engine/evaluate';
+import { train } from '../engine/train';
+import { kerasExampleSpec, smallCnnSpec, type ModelSpec } from '../shared/spec';
 
 export type PeerModel = 'dense' | 'cnn';
 export const PEER_MODELS: Record<PeerModel, { label: string; spec: () => ModelSpec }> = {
@@ -48,6 +48,8 @@ export interface PeerFigures {
   rows: PeerRow[];
   /** Per model: the engine's best backend, the best peer, and engine / peer (> 1: the engine is faster). */
   ratios: Partial<Record<PeerModel, { engine: string; peer: string; ratio: number }>>;
+  /** Per model: the backend the engine's auto mode trains it on, and whether this run agrees. */
+  auto: Partial<Record<PeerModel, { backend: string; measuredFastest?: string; agrees?: boolean }>>;
   skipped: Record<string, string>;
 }
 
@@ -66,13 +68,14 @@ async function onBackend(name: BackendName): Promise<void> {
     await activateBackend(name);
   }
   if (name === 'wasm') {
-    installAccelerations('best');
+    accelerateWasm({ ...accelConfigFromEnvironment(), mode: 'best' });
     addMissingWasmKernels();
   }
 }
 
-function engineRunner(backend: BackendName, who: string, seed: number): Runner {
+function engineRunner(backend: BackendName, who: string, seed: number): Runner & { backend: BackendName } {
   return {
+    backend,
     who,
     kind: 'engine',
     async run(model, samples, data) {
@@ -81,8 +84,7 @@ function engineRunner(backend: BackendName, who: string, seed: number): Runner {
       const built = buildModel(spec, seed);
       const settings = { epochs: 1, batchSize: 32, validationSplit: 0, shuffle: true, seed, trainLimit: samples };
       const result = await train(built, spec, data.train, settings);
-      const all = Int32Array.from({ length: data.test.count }, (_, i) => i);
-      const { acc } = measure(built, data.test, all, inputShapeFor(spec));
+      const { acc } = evaluate(built, spec, data.test);
       built.optimizer.dispose();
       built.dispose();
       return { samples: result.trainSamples, samplesPerSecond: result.samplesPerSecond, testAccuracy: acc };
@@ -117,8 +119,11 @@ function versionOf(python: string, module: string): string | undefined {
 }
 
 /** Who takes part here: engine backends that load, and every Python peer that imports. */
-async function runners(options: PeerBenchOptions, skipped: Record<string, string>): Promise<Runner[]> {
-  const found: Runner[] = [];
+async function runners(
+  options: PeerBenchOptions,
+  skipped: Record<string, string>,
+): Promise<(Runner & { backend?: BackendName })[]> {
+  const found: (Runner & { backend?: BackendName })[] = [];
   for (const [backend, who] of [
     ['wasm', 'engine: wasm + its kernels'],
     ['tensorflow', 'engine: native TensorFlow (tfjs-node)'],
@@ -194,5 +199,27 @@ export async function benchPeers(data: Dataset, options: PeerBenchOptions): Prom
       `${PEER_MODELS[model].label}: engine / best peer = ${ratios[model].ratio.toFixed(2)} (${engine.who} ${Math.round(engine.samplesPerSecond)} vs ${peer.who} ${Math.round(peer.samplesPerSecond)} samples/s)`,
     );
   }
-  return { rows, ratios, skipped };
+  // What auto mode would do (backend-choice.ts, from figures like these) against this run.
+  const auto: PeerFigures['auto'] = {};
+  for (const model of Object.keys(PEER_MODELS) as PeerModel[]) {
+    const chosen = await trainingBackend(PEER_MODELS[model].spec());
+    const engines = taking.filter((runner) => runner.backend && best.has(`${model}|${runner.who}`));
+    const fastest = engines.sort(
+      (a, b) =>
+        (best.get(`${model}|${b.who}`)?.samplesPerSecond ?? 0) - (best.get(`${model}|${a.who}`)?.samplesPerSecond ?? 0),
+    )[0]?.backend;
+    auto[model] = {
+      backend: chosen.name,
+      measuredFastest: fastest,
+      agrees: fastest ? fastest === chosen.name : undefined,
+    };
+    const verdict =
+      !fastest || engines.length < 2
+        ? ''
+        : fastest === chosen.name
+          ? ', as measured here'
+          : `, but ${fastest} was faster here`;
+    log(`${PEER_MODELS[model].label}: auto trains it on ${chosen.name}${verdict}`);
+  }
+  return { rows, ratios, auto, skipped };
 }

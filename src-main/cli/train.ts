@@ -9,7 +9,8 @@ import { activateBackend, initBackend, trainingBackend } from '../engine/backend
 import { loadDataset } from '../engine/dataset';
 import { evaluate } from '../engine/evaluate';
 import { buildModel, formatSummary, summarizeModel, validateSpec } from '../engine/model';
-import { writeModelFolder } from '../engine/store';
+import { kerasFormatOf } from '../engine/keras/keras-file';
+import { writeKerasFile, writeModelFolder } from '../engine/store';
 import { train } from '../engine/train';
 import type { EpochMetrics } from '../shared/contract';
 import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec, settingsIssues, trainSettingsSchema } from '../shared/spec';
@@ -36,7 +37,7 @@ const options = new Command('train')
   .option('--train-limit <n>', 'train on the first N training images only', integerOption)
   .option('--validation-split <f>', 'fraction of training images held out for val_loss/val_acc', Number, 0)
   .option('--data <dir>', 'folder with the four MNIST-format IDX files (default: the embedded MNIST)')
-  .option('--out <dir>', 'save the trained model (TF.js model.json + weights.bin) to this folder')
+  .option('--out <path>', 'save the trained model: FILE.keras or FILE.h5 for Keras, else a TF.js folder')
   .option('--seed <n>', 'seed for weights and shuffling', integerOption, KERAS_EXAMPLE_SETTINGS.seed)
   .option(
     '--backend <name>',
@@ -124,7 +125,12 @@ await runCli(async () => {
   if (engine.available.length === 1 && engine.reason && !process.env.MNIST_STUDIO_BACKEND) log(engine.reason);
   if (accelerations.length) log(`Accelerations: ${accelerations.join('; ')}`);
 
-  if (options.out) {
+  const kerasFormat = options.out ? kerasFormatOf(options.out) : undefined;
+  if (options.out && kerasFormat) {
+    const file = path.resolve(options.out);
+    await writeKerasFile(file, model, spec, kerasFormat);
+    log(`Saved the model to ${file}`);
+  } else if (options.out) {
     const folder = path.resolve(options.out);
     await writeModelFolder(folder, model, {
       id: path.basename(folder),

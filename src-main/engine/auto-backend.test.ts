@@ -9,8 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent, TrainBackend } from '../shared/contract';
 import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec, smallCnnSpec, type ModelSpec } from '../shared/spec';
-import { accelerationStatus } from './accel';
-import { initBackend } from './backend';
+import { initBackend, wasmAccelerationMode } from './backend';
 import { chooseTrainingBackend } from './backend-choice';
 import { Engine } from './engine';
 
@@ -35,7 +34,7 @@ const expected = (spec: ModelSpec) => {
     spec,
     requested: 'auto',
     available: ['tensorflow', 'wasm'],
-    wasmAcceleration: accelerationStatus().mode,
+    wasmAcceleration: wasmAccelerationMode(),
   });
   if ('error' in choice) throw new Error(choice.error);
   return choice.name;

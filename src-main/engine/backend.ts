@@ -1,7 +1,9 @@
 /**
  * Loads the tfjs backends that load here: native TensorFlow (tfjs-node) and WebAssembly, plain
  * JavaScript only when neither does. Each training runs on the one measured faster for its
- * model (backend-choice.ts) unless a person picks one. Always reports which one runs and why.
+ * model (backend-choice.ts) unless a person picks one. Always reports which one runs and why. When a backend
+ * starts, its accelerations (if it has any: ACCELERATORS) are installed with the switches of
+ * accel/config.ts; they provide their training step to the seam in step.ts.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -9,24 +11,55 @@ import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../shared/errors';
 import type { BackendInfo, TrainBackend } from '../shared/contract';
 import { kerasExampleSpec, smallCnnSpec, type BackendChoice, type ModelSpec } from '../shared/spec';
-import { accelerateWasmBackend, accelerationStatus } from './accel';
+import {
+  accelConfigFromEnvironment,
+  addMissingWasmKernels,
+  installWasmAcceleration,
+  type AccelConfig,
+  type AccelerationMode,
+  type AccelerationStatus,
+  type Acceleration,
+} from './accel';
 import { chooseTrainingBackend } from './backend-choice';
-import { addMissingWasmKernels } from './missing-kernels';
+import { trainingSteps } from './step';
 
 export type BackendName = BackendInfo['name'];
 const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 // Not named `require`: electron-vite's ESM shim declares a module-level `require` in the bundle.
 const requireHere = createRequire(import.meta.url);
 
-let active: BackendInfo | undefined;
-let pinnedHere: BackendName | undefined;
 let starting: Promise<BackendInfo> | undefined;
-const accelerations: string[] = [];
+let pinnedHere: BackendName | undefined;
+/** Backends started in this process (auto mode starts native TensorFlow and WebAssembly both). */
+const loadedHere = new Set<BackendName>();
 
-/** Registers a speed-up the engine installed on the active backend, so the UI can show it. */
-export function noteAcceleration(description: string): void {
-  accelerations.push(description);
-  if (active) active.accelerations = [...accelerations];
+/** A backend's installed speed-ups: what they are (for BackendInfo) and how to take them out. */
+type BackendAcceleration = Acceleration;
+
+/** The backends that have accelerations, and how each installs them. */
+const ACCELERATORS: Partial<Record<BackendName, (config: AccelConfig) => BackendAcceleration>> = {
+  wasm: (config) => installWasmAcceleration(config, trainingSteps),
+};
+
+/** What is installed now, per backend (one at a time: tfjs' kernels are per process). */
+const installed = new Map<BackendName, BackendAcceleration>();
+
+function accelerate(name: BackendName, config: AccelConfig): AccelerationStatus | undefined {
+  installed.get(name)?.remove();
+  installed.delete(name);
+  const install = ACCELERATORS[name];
+  if (!install) return undefined;
+  const acceleration = install(config);
+  installed.set(name, acceleration);
+  return acceleration.status;
+}
+
+/**
+ * Replaces the WebAssembly backend's accelerations with those `config` asks for (the
+ * benchmark and the tests compare settings in one process this way).
+ */
+export function accelerateWasm(config: AccelConfig): AccelerationStatus {
+  return accelerate('wasm', config) as AccelerationStatus;
 }
 
 /** The .wasm files live next to the package's main file; inside an Electron asar they are unpacked. */
@@ -38,7 +71,7 @@ export function wasmDirectory(): string {
 /** A variable specifier: tfjs-node is optional, so neither tsc nor the bundler may require it. */
 const NATIVE_PACKAGE = '@tensorflow/tfjs-node';
 
-async function loadNative(): Promise<void> {
+async function loadNative(): Promise<string[]> {
   // TensorFlow's own start-up chatter (CPU features it was not built for) on stderr; warnings stay.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   try {
@@ -56,9 +89,10 @@ async function loadNative(): Promise<void> {
   if (!(await tf.setBackend('tensorflow'))) {
     throw new StudioError('BACKEND_UNAVAILABLE', 'Native TensorFlow loaded but its backend failed to initialise.');
   }
+  return [];
 }
 
-async function loadWasm(): Promise<void> {
+async function loadWasm(): Promise<string[]> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   wasm.setWasmPaths(wasmDirectory());
   if (!(await tf.setBackend('wasm'))) {
@@ -67,20 +101,20 @@ async function loadWasm(): Promise<void> {
       `The WebAssembly backend failed to initialise from ${wasmDirectory()}.`,
     );
   }
-  // Faster matrix products (OpenBLAS addon, else transpose + XNNPACK); see accel/index.ts.
-  for (const description of accelerateWasmBackend().descriptions) noteAcceleration(description);
-  for (const description of addMissingWasmKernels()) noteAcceleration(description);
+  return addMissingWasmKernels();
 }
 
-async function loadCpu(): Promise<void> {
+async function loadCpu(): Promise<string[]> {
   if (!(await tf.setBackend('cpu'))) {
     throw new StudioError('BACKEND_UNAVAILABLE', 'The JavaScript CPU backend failed to initialise.');
   }
   // Its first use in Node prints a banner recommending tfjs-node; the backend info already says why.
   (tf.backend() as tf.KernelBackend & { firstUse?: boolean }).firstUse = false;
+  return [];
 }
 
-const LOADERS: Record<BackendName, () => Promise<void>> = { tensorflow: loadNative, wasm: loadWasm, cpu: loadCpu };
+/** Each backend's start: resolves with the kernels it had to add (descriptions), or throws why it cannot run. */
+const LOADERS: Record<BackendName, () => Promise<string[]>> = { tensorflow: loadNative, wasm: loadWasm, cpu: loadCpu };
 
 function parseForced(value: string | undefined): BackendName | undefined {
   if (value === undefined || value === '') return undefined;
@@ -95,26 +129,32 @@ function parseForced(value: string | undefined): BackendName | undefined {
  * Initialises tfjs once per process. `MNIST_STUDIO_BACKEND` (or `forced`) pins one backend and
  * fails loudly when that one cannot load; otherwise the first that loads wins.
  */
-export function initBackend(forced = process.env.MNIST_STUDIO_BACKEND): Promise<BackendInfo> {
+export function initBackend(
+  forced = process.env.MNIST_STUDIO_BACKEND,
+  config: AccelConfig = accelConfigFromEnvironment(),
+): Promise<BackendInfo> {
   // One start-up per process: concurrent callers share it instead of racing two backends.
-  starting ??= startBackend(forced).catch((error: unknown) => {
+  starting ??= startBackend(forced, config).catch((error: unknown) => {
     starting = undefined;
     throw error;
   });
   return starting;
 }
 
-async function startBackend(forced: string | undefined): Promise<BackendInfo> {
+async function startBackend(forced: string | undefined, config: AccelConfig): Promise<BackendInfo> {
   const pinned = parseForced(forced);
   pinnedHere = pinned;
   const reasons: string[] = [];
   const loaded: BackendName[] = [];
+  const added: string[] = [];
   for (const name of pinned ? [pinned] : ORDER) {
-    // Auto loads native TensorFlow and WebAssembly both (each training picks one); CPU only
-    // when neither loads.
+    // Auto starts native TensorFlow and WebAssembly both (each training picks one); CPU only
+    // when neither starts.
     if (name === 'cpu' && loaded.length > 0) break;
     try {
-      await LOADERS[name]();
+      added.push(...(await LOADERS[name]()));
+      // The descriptions say why a slower mode runs (e.g. "no OpenBLAS: <why>").
+      added.unshift(...(accelerate(name, config)?.descriptions ?? []));
       loadedHere.add(name);
       loaded.push(name);
     } catch (error) {
@@ -137,19 +177,23 @@ async function startBackend(forced: string | undefined): Promise<BackendInfo> {
     const conv = choose(smallCnnSpec(), 'auto', loaded);
     reason = `Native TensorFlow and WebAssembly both loaded; each training runs on the one measured faster for its model: dense models on ${standard.name}, conv nets on ${conv.name}.`;
   } else if (reasons.length > 0) reason = reasons.join(' ');
-  active = {
+  return {
     name: standard.name,
     native: standard.name === 'tensorflow',
     tfjsVersion: tf.version.tfjs,
     reason,
-    accelerations: [...accelerations],
+    accelerations: added,
     available: loaded,
   };
-  return active;
+}
+
+/** How the WebAssembly backend runs now: with the OpenBLAS kernels, without, or stock. */
+export function wasmAccelerationMode(): AccelerationMode {
+  return installed.get('wasm')?.status.mode ?? 'none';
 }
 
 function choose(spec: ModelSpec, requested: BackendChoice, available: BackendName[]): TrainBackend {
-  const wasmAcceleration = accelerationStatus().mode;
+  const wasmAcceleration = wasmAccelerationMode();
   const choice = chooseTrainingBackend({ spec, requested, available, wasmAcceleration, pinned: pinnedHere });
   if ('error' in choice) throw new StudioError('BACKEND_UNAVAILABLE', choice.error);
   return choice;
@@ -165,9 +209,26 @@ export async function trainingBackend(spec: ModelSpec, requested: BackendChoice 
 }
 
 /**
+ * Makes `name` tfjs' global backend, starting it (with its accelerations) if this process has
+ * not yet. Tensors made on another backend move when they are read. Throws
+ * BACKEND_UNAVAILABLE, in words, when it cannot load.
+ */
+export async function activateBackend(
+  name: BackendName,
+  config: AccelConfig = accelConfigFromEnvironment(),
+): Promise<void> {
+  if (loadedHere.has(name)) {
+    if (tf.getBackend() === name || (await tf.setBackend(name))) return;
+  }
+  await LOADERS[name]();
+  accelerate(name, config);
+  loadedHere.add(name);
+}
+
+/**
  * Runs `work` with `name` as tfjs' global backend and puts the previous one back, synchronously:
  * nothing else (a training run between its batches) can see the switch. The backend must have
- * loaded (initBackend); switching to a loaded backend does not wait.
+ * started (initBackend); switching to a started backend does not wait.
  */
 export function withBackend<T>(name: BackendName, work: () => T): T {
   const previous = tf.getBackend();
@@ -180,23 +241,4 @@ export function withBackend<T>(name: BackendName, work: () => T): T {
   } finally {
     void tf.setBackend(previous);
   }
-}
-
-export function backendInfo(): BackendInfo | undefined {
-  return active;
-}
-
-const loadedHere = new Set<BackendName>();
-
-/**
- * Makes `name` tfjs' global backend, loading it first if this process has not yet (the
- * accelerations a loader installs are installed once). Tensors made on another backend move
- * when they are read. Throws BACKEND_UNAVAILABLE, in words, when it cannot load.
- */
-export async function activateBackend(name: BackendName): Promise<void> {
-  if (active?.name === name || loadedHere.has(name)) {
-    if (tf.getBackend() === name || (await tf.setBackend(name))) return;
-  }
-  await LOADERS[name]();
-  loadedHere.add(name);
 }

@@ -13,7 +13,8 @@ import { loadDataset, type Dataset } from './dataset';
 import { buildModel } from './model';
 import { predict } from './predict';
 import { ModelStore } from './store';
-import { measure, train } from './train';
+import { evaluate } from './evaluate';
+import { train } from './train';
 
 let mnist: Dataset;
 let home: string;
@@ -45,7 +46,7 @@ describe('the engine on its backend', () => {
     const result = await train(model, spec, mnist.train, settings);
     expect(result.status).toBe('completed');
     expect(result.history[0].loss).toBeLessThan(2.3);
-    expect(measure(model, mnist.test, firstTest(500), [28, 28, 1]).acc).toBeGreaterThan(0.5);
+    expect(evaluate(model, spec, mnist.test, firstTest(500)).acc).toBeGreaterThan(0.5);
     model.dispose();
   });
 });

@@ -220,11 +220,11 @@ export class Engine {
 
     'models.delete': async ({ id }) => ({ deleted: await this.store.remove(id) }),
 
-    'models.export': async ({ id, dir }) => ({ path: await this.store.export(id, dir) }),
+    'models.export': async ({ id, dir, format }) => ({ path: await this.store.export(id, dir, format) }),
 
-    'models.import': async ({ dir }) => {
+    'models.import': async ({ path: source }) => {
       await initBackend();
-      return this.store.import(dir);
+      return this.store.import(source);
     },
 
     'sweep.start': async (params) =>
@@ -286,15 +286,6 @@ export class Engine {
   private replaceCurrent(next: CurrentModel): void {
     if (this.current && this.current.model !== next.model) this.current.model.dispose();
     this.current = next;
-  }
-
-  /** Direct access for the CLI and benchmarks, which run the engine in-process. */
-  async datasetNow(): Promise<Dataset> {
-    return this.ensureDataset();
-  }
-
-  currentModel(): tf.LayersModel | undefined {
-    return this.current?.model;
   }
 
   dispose(): void {

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -101,12 +101,41 @@ describe('ModelStore', () => {
     expect(imported.params).toBe(25_450);
   });
 
+  for (const format of ['keras', 'h5'] as const) {
+    it(`exports a .${format} file atomically and imports it back as a Keras model`, async () => {
+      const model = buildModel(spec, 18);
+      const saved = await store.save(model, metadata);
+      const target = path.join(home, `keras-exports-${format}`);
+      const first = await store.export(saved.id, target, format);
+      const second = await store.export(saved.id, target, format);
+      expect(path.basename(first)).toBe(`${saved.id}.${format}`);
+      expect(path.basename(second)).toBe(`${saved.id}-2.${format}`);
+      expect((await readdir(target)).sort()).toEqual([path.basename(second), path.basename(first)].sort());
+      const imported = await store.import(first);
+      expect(imported).toMatchObject({ name: path.basename(first), spec, params: 25_450, backend: 'Keras 3.15.1' });
+      const { model: loaded } = await store.load(imported.id);
+      expect(predictions(loaded)).toEqual(predictions(model));
+    });
+  }
+
+  it('refuses a file that is neither .keras nor .h5, and a Keras file that does not exist', async () => {
+    const text = path.join(home, 'notes.txt');
+    await writeFile(text, 'hello');
+    await expect(store.import(text)).rejects.toThrow(`${text} is not a .keras or .h5 file`);
+    await expect(store.import(path.join(home, 'missing.keras'))).rejects.toThrow(
+      `${path.join(home, 'missing.keras')} does not exist.`,
+    );
+  });
+
   it('says in words why an export or a save cannot be written', async () => {
     const saved = await store.save(buildModel(spec, 17), metadata);
     const blocker = path.join(home, 'a-file');
     await writeFile(blocker, 'not a folder');
     await expect(store.export(saved.id, path.join(blocker, 'inside'))).rejects.toThrow(
       `Cannot export the model to ${path.join(blocker, 'inside')}: part of the path is a file, not a folder.`,
+    );
+    await expect(store.export(saved.id, blocker, 'keras')).rejects.toThrow(
+      `Cannot write ${path.join(blocker, `${saved.id}.keras`)}: a file stands where a folder is needed.`,
     );
     const { model } = await store.load(saved.id);
     await expect(writeModelFolder(path.join(blocker, 'model'), model, saved)).rejects.toThrow(

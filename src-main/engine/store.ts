@@ -5,13 +5,14 @@
  * listed or loaded. Plain fs I/O, so it works on every backend.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { savedModelSchema, type SavedModel } from '../shared/contract';
 import { StudioError } from '../shared/errors';
 import { type LayerSpec, type ModelSpec } from '../shared/spec';
+import { decodeKerasFile, encodeKerasFile, kerasFormatOf, type KerasFormat } from './keras/keras-file';
 import { compileModel, validateSpec } from './model';
 
 const MODEL_JSON = 'model.json';
@@ -40,6 +41,27 @@ export async function writeDurably(file: string, data: string | Uint8Array): Pro
   } finally {
     await handle.close();
   }
+}
+
+/** Writes one file atomically: a hidden sibling is written and synced, then renamed over `file`. */
+export async function writeFileAtomically(file: string, data: Uint8Array): Promise<void> {
+  const partial = path.join(
+    path.dirname(file),
+    `${PARTIAL_PREFIX}${path.basename(file)}-${randomBytes(3).toString('hex')}`,
+  );
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeDurably(partial, data);
+    await rename(partial, file);
+  } catch (error) {
+    await rm(partial, { force: true }).catch(() => undefined);
+    throw new StudioError('MODEL_FILE', `Cannot write ${file}: ${fileProblem(error)}.`);
+  }
+}
+
+/** Saves a model as a Keras `.keras` or `.h5` file (atomically). */
+export async function writeKerasFile(file: string, model: tf.LayersModel, spec: ModelSpec, format: KerasFormat) {
+  await writeFileAtomically(file, await encodeKerasFile(model, spec, format));
 }
 
 async function modelArtifacts(model: tf.LayersModel): Promise<{ json: object; weights: Uint8Array }> {
@@ -180,7 +202,9 @@ export class ModelStore {
     return true;
   }
 
-  async export(id: string, targetDir: string): Promise<string> {
+  /** Exports as a TF.js folder (with studio.json) or a Keras file, named after the model, into `targetDir`. */
+  async export(id: string, targetDir: string, format: 'tfjs' | KerasFormat = 'tfjs'): Promise<string> {
+    if (format !== 'tfjs') return this.exportKeras(id, targetDir, format);
     const folder = this.folderOf(id);
     let destination = path.join(targetDir, id);
     for (let n = 2; existsSync(destination); n++) destination = path.join(targetDir, `${id}-${n}`);
@@ -198,9 +222,52 @@ export class ModelStore {
     return destination;
   }
 
-  /** Validates a folder (model.json + weights, studio.json optional) and saves a copy in the store. */
-  async import(sourceDir: string): Promise<SavedModel> {
-    const folder = path.resolve(sourceDir);
+  private async exportKeras(id: string, targetDir: string, format: KerasFormat): Promise<string> {
+    const { model, metadata } = await this.load(id);
+    try {
+      let destination = path.join(targetDir, `${id}.${format}`);
+      for (let n = 2; existsSync(destination); n++) destination = path.join(targetDir, `${id}-${n}.${format}`);
+      await writeKerasFile(destination, model, metadata.spec, format);
+      return destination;
+    } finally {
+      model.dispose();
+    }
+  }
+
+  /** A Keras `.keras`/`.h5` file saved by `model.save`, read into the store. */
+  private async importKeras(file: string, format: KerasFormat): Promise<SavedModel> {
+    const { spec, model, kerasVersion } = await decodeKerasFile(file, format);
+    try {
+      return await this.save(model, {
+        name: path.basename(file),
+        spec,
+        settings: { epochs: 1, batchSize: 32, validationSplit: 0, shuffle: true, seed: 42 },
+        params: model.countParams(),
+        dataset: { id: 'unknown', name: 'unknown' },
+        backend: kerasVersion ? `Keras ${kerasVersion}` : 'Keras',
+        history: [],
+      });
+    } finally {
+      model.dispose();
+    }
+  }
+
+  /**
+   * Saves a copy in the store of a TF.js folder (model.json + weights, studio.json optional) or of a
+   * Keras `.keras`/`.h5` file.
+   */
+  async import(source: string): Promise<SavedModel> {
+    const resolved = path.resolve(source);
+    const isFile = existsSync(resolved) && statSync(resolved).isFile();
+    const kerasFormat = kerasFormatOf(resolved);
+    if (isFile && kerasFormat) return this.importKeras(resolved, kerasFormat);
+    if (isFile)
+      throw new StudioError(
+        'MODEL_FILE',
+        `${resolved} is not a .keras or .h5 file; choose one of those, or a TF.js model folder.`,
+      );
+    if (kerasFormat && !existsSync(resolved)) throw new StudioError('MODEL_FILE', `${resolved} does not exist.`);
+    const folder = resolved;
     const studioFile = path.join(folder, STUDIO_JSON);
     const modelFile = path.join(folder, MODEL_JSON);
     if (!existsSync(modelFile))

@@ -14,7 +14,8 @@ import { IMAGE_PIXELS, KERAS_EXAMPLE_SETTINGS, NUM_CLASSES, kerasExampleSpec } f
 import type { Dataset } from './dataset';
 import { buildModel } from './model';
 import { fileProblem, writeDurably } from './store';
-import { measure, train } from './train';
+import { evaluate } from './evaluate';
+import { train } from './train';
 
 export const DEFAULT_SWEEP_UNITS = [8, 16, 32, 64, 128, 256, 512, 1024];
 
@@ -140,7 +141,6 @@ export async function runSweep(record: SweepRecord, dataset: Dataset, callbacks:
   const done = new Set(record.points.map((point) => point.units));
   const remaining = settings.units.filter((units) => !done.has(units));
   const totalCost = remaining.reduce((sum, units) => sum + runCost(units), 0);
-  const testIndices = Int32Array.from({ length: dataset.test.count }, (_, i) => i);
   const started = performance.now();
   let costDone = 0;
   let current: SweepRecord = { ...record, status: 'running' };
@@ -181,7 +181,7 @@ export async function runSweep(record: SweepRecord, dataset: Dataset, callbacks:
         },
       });
       if (result.status === 'stopped') break;
-      const test = measure(model, dataset.test, testIndices, [IMAGE_PIXELS]);
+      const test = evaluate(model, spec, dataset.test);
       const point: SweepPoint = {
         units,
         params: model.countParams(),

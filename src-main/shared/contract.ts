@@ -187,6 +187,10 @@ export const sweepRecordSchema = z.object({
 });
 export type SweepRecord = z.infer<typeof sweepRecordSchema>;
 
+/** How a saved model leaves the app: a TF.js Layers folder, Keras 3's `.keras` file, or legacy `.h5`. */
+export const exportFormatSchema = z.enum(['tfjs', 'keras', 'h5']);
+export type ExportFormat = z.infer<typeof exportFormatSchema>;
+
 // ---------- requests ----------
 
 const empty = z.object({}).strict();
@@ -226,8 +230,12 @@ export const methods = {
   'models.save': [z.object({ name: z.string().trim().min(1).max(80) }), savedModelSchema],
   'models.load': [z.object({ id: z.string().min(1) }), currentModelSchema],
   'models.delete': [z.object({ id: z.string().min(1) }), z.object({ deleted: z.boolean() })],
-  'models.export': [z.object({ id: z.string().min(1), dir: z.string().min(1) }), z.object({ path: z.string() })],
-  'models.import': [z.object({ dir: z.string().min(1) }), savedModelSchema],
+  'models.export': [
+    z.object({ id: z.string().min(1), dir: z.string().min(1), format: exportFormatSchema.default('tfjs') }),
+    z.object({ path: z.string() }),
+  ],
+  /** path: a TF.js model folder, or a Keras `.keras` / `.h5` file. */
+  'models.import': [z.object({ path: z.string().min(1) }), savedModelSchema],
   'sweep.start': [
     z.union([z.object({ settings: sweepSettingsSchema }), z.object({ resumeId: z.string().min(1) })]),
     sweepRecordSchema,

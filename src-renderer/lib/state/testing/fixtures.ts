@@ -8,6 +8,7 @@ export const BACKEND: BackendInfo = {
   tfjsVersion: '4.22.0',
   reason: 'tfjs-node is not installed.',
   accelerations: [],
+  available: ['wasm'],
 };
 
 export const MNIST: DatasetInfo = {
