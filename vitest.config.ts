@@ -16,6 +16,8 @@ const NATIVE_ENGINE_TESTS = [
   'src-main/engine/sweep.test.ts',
   'src-main/engine/model.test.ts',
   'src-main/engine/backends.test.ts',
+  'src-main/engine/keras/keras-file.test.ts',
+  'src-main/engine/keras/keras-peer.test.ts',
 ];
 const AUTO_TESTS = ['src-main/engine/auto-backend.test.ts'];
 
