@@ -92,13 +92,13 @@ function engineRunner(backend: BackendName, who: string, seed: number): Runner &
   };
 }
 
-function pythonRunner(who: string, python: string, script: string, seed: number): Runner {
+function pythonRunner(who: string, python: string, script: string, seed: number, extra: string[] = []): Runner {
   return {
     who,
     kind: 'peer',
     async run(model, samples) {
       const args = [path.join(SCRIPTS, script), builtinMnistDirectory(), '--model', model];
-      args.push('--samples', String(samples), '--seed', String(seed));
+      args.push('--samples', String(samples), '--seed', String(seed), ...extra);
       const child = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
       const last = (child.stdout ?? '').trim().split('\n').pop() ?? '';
       let parsed: { error?: string; samples: number; samplesPerSecond: number; testAccuracy: number; blas?: string };
@@ -148,7 +148,11 @@ async function runners(
   }
   if (torchPythons.size === 0) skipped.PyTorch = 'no Python here imports torch (npm run setup:peers)';
   for (const [version, python] of torchPythons) {
-    found.push(pythonRunner(`PyTorch ${version}`, python, 'bench_torch.py', options.seed));
+    // One thread, as the engine's OpenBLAS: torch's thread pool spin-waits, and on a shared
+    // 2-core machine two threads ran it 30x slower than one.
+    found.push(
+      pythonRunner(`PyTorch ${version}, 1 thread`, python, 'bench_torch.py', options.seed, ['--threads', '1']),
+    );
   }
   return found;
 }

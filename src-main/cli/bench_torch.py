@@ -6,7 +6,7 @@ dense 10, Adam 0.001, epsilon 1e-7). Categorical cross-entropy, batch 32, the sa
 pixels kept uint8 and scaled per batch. Prints one JSON object as its last line:
 {"torch": version, "blas": ..., "threads": n, "samples": n, "epochs": n, "seconds": s,
  "samplesPerSecond": x, "testAccuracy": a, "peakRssMb": m}
-Usage: python3 bench_torch.py DATA_DIR [--model dense|cnn] [--samples N] [--epochs N] [--seed N]
+Usage: python3 bench_torch.py DATA_DIR [--model dense|cnn] [--threads N] [--samples N] [--epochs N] [--seed N]
 """
 
 import argparse
@@ -55,6 +55,7 @@ def main():
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args()
 
     try:
@@ -63,6 +64,8 @@ def main():
         print(json.dumps({"error": f"torch is not importable: {error}"}))
         return 3
 
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     count, pixels, labels, test_count, test_pixels, test_labels = read_mnist(args.data_dir)
     used = min(args.samples, count)
