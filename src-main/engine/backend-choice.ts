@@ -13,15 +13,16 @@ export type ModelKind = 'dense' | 'conv';
 type Variant = 'wasm-openblas' | 'wasm' | 'tensorflow' | 'cpu';
 
 /**
- * Training samples/s, batch 32, one epoch (`npm run bench`, peers section; 2-core AMD EPYC,
- * tfjs 4.22, tfjs-node 4.22 on TensorFlow 2.21, best of alternated rounds on a busy machine).
- * Only the order matters here; the README lists the figures.
+ * Training samples/s, batch 32, one epoch (`npm run bench -- --rounds 1 --samples 20000
+ * --cnn-samples 1600`, peers section; 2-core AMD EPYC, tfjs 4.22, tfjs-node 4.22 on TensorFlow
+ * 2.21, a shared machine). Only the order matters here; the README lists the figures.
  */
 export const MEASURED_SAMPLES_PER_SECOND: Record<ModelKind, Record<Variant, number>> = {
   // Keras example, Dense 512: the engine's OpenBLAS kernels; tfjs-node pays per-op overhead.
-  dense: { 'wasm-openblas': 16_210, tensorflow: 6_591, wasm: 2_364, cpu: 160 },
-  // Small CNN preset: TensorFlow's conv kernels (oneDNN) against tfjs-wasm's.
-  conv: { tensorflow: 2_573, wasm: 347, 'wasm-openblas': 347, cpu: 20 },
+  // Without the addon (transposes + XNNPACK): 1,026 against tfjs-node's 5,232 in the same run.
+  dense: { 'wasm-openblas': 45_940, tensorflow: 6_623, wasm: 1_026, cpu: 44 },
+  // Small CNN preset: TensorFlow's conv kernels (oneDNN) against tfjs-wasm's (no OpenBLAS in conv).
+  conv: { tensorflow: 3_150, wasm: 549, 'wasm-openblas': 549, cpu: 10 },
 };
 
 const VARIANT_LABEL: Record<Variant, string> = {
