@@ -9,9 +9,10 @@ import { activateBackend, initBackend, trainingBackend } from '../engine/backend
 import { loadDataset } from '../engine/dataset';
 import { evaluate } from '../engine/evaluate';
 import { buildModel, formatSummary, summarizeModel, validateSpec } from '../engine/model';
+import { defaultDataHome } from '../engine/engine';
 import { kerasFormatOf } from '../engine/keras/keras-file';
-import { writeKerasFile, writeModelFolder } from '../engine/store';
-import { train } from '../engine/train';
+import { writeKerasFile, writeModelFolder } from '../engine/model-files';
+import { RunRecords, trainRecorded } from '../engine/runs';
 import type { EpochMetrics } from '../shared/contract';
 import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec, settingsIssues, trainSettingsSchema } from '../shared/spec';
 import { fail, integerOption, runCli } from './common';
@@ -103,7 +104,11 @@ await runCli(async () => {
   );
   let batches = 0;
   let epochShown = 0;
-  const result = await train(model, spec, dataset.train, settings, {
+  const identity = { id: dataset.info.id, name: dataset.info.name };
+  const runs = new RunRecords(path.join(defaultDataHome(), 'runs'));
+  const params = summary.totalParams;
+  const run = await runs.start({ spec, settings, params, dataset: identity, backend: backend.name, source: 'cli' });
+  const result = await trainRecorded(run, model, spec, dataset.train, settings, {
     onBegin: (info) => (batches = info.batches),
     onBatch: (metrics) => {
       if (metrics.epoch !== epochShown) {
@@ -117,13 +122,18 @@ await runCli(async () => {
       bar.stop();
       log(kerasLine(metrics, batches));
     },
+  }).catch(async (error: unknown) => {
+    await run.fail(error);
+    throw error;
   });
 
   const test = evaluate(model, spec, dataset.test);
+  await run.finish(result, test);
   log(`test_loss: ${test.loss.toFixed(4)} - test_acc: ${test.acc.toFixed(4)}`);
   log(`Backend: ${backend.name} (${backend.reason})`);
   if (engine.available.length === 1 && engine.reason && !process.env.MNIST_STUDIO_BACKEND) log(engine.reason);
   if (accelerations.length) log(`Accelerations: ${accelerations.join('; ')}`);
+  log(`Recorded as run ${run.id} (npm run runs -- show ${run.id})`);
 
   const kerasFormat = options.out ? kerasFormatOf(options.out) : undefined;
   if (options.out && kerasFormat) {
@@ -143,6 +153,7 @@ await runCli(async () => {
       backend: backend.name,
       history: result.history,
       test: { loss: test.loss, acc: test.acc },
+      runId: run.id,
     });
     log(`Saved the model to ${folder}`);
   }

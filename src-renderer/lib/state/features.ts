@@ -7,6 +7,7 @@ import { reportingCall, type EnginePort } from './engine-port';
 import { EvaluationFeature } from './evaluation.svelte';
 import { LibraryFeature } from './library.svelte';
 import { NoticesFeature } from './notices.svelte';
+import { RunsFeature } from './runs.svelte';
 import { SweepsFeature } from './sweeps.svelte';
 import { TrainingFeature } from './training.svelte';
 
@@ -20,7 +21,8 @@ export function createFeatures(port: EnginePort, storage: Pick<Storage, 'getItem
   const evaluation = new EvaluationFeature(call, notices);
   const library = new LibraryFeature(call, { draft, evaluation });
   const sweeps = new SweepsFeature(call, notices, { dataset, connection, training });
-  return { call, notices, connection, dataset, draft, training, evaluation, library, sweeps };
+  const runs = new RunsFeature(call, notices, { draft });
+  return { call, notices, connection, dataset, draft, training, evaluation, library, sweeps, runs };
 }
 
 export type Features = ReturnType<typeof createFeatures>;

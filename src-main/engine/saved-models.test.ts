@@ -1,4 +1,5 @@
-import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -8,9 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec } from '../shared/spec';
 import { initBackend } from './backend';
 import { buildModel } from './model';
-import { ModelStore, writeModelFolder, type ModelMetadata } from './store';
+import { writeModelFolder } from './model-files';
+import { SavedModels, type ModelMetadata } from './saved-models';
 
 const spec = kerasExampleSpec(32);
+
+interface ModelJsonFile {
+  modelTopology: { config: { layers: { config: Record<string, unknown> }[] } };
+  weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[];
+}
 const metadata: ModelMetadata = {
   name: 'Keras example, 32 units',
   spec,
@@ -23,20 +30,25 @@ const metadata: ModelMetadata = {
 let probe: tf.Tensor;
 
 let home: string;
-let store: ModelStore;
+let store: SavedModels;
 beforeAll(async () => {
   await initBackend();
   probe = tf.randomUniform([5, 784], 0, 1, 'float32', 3);
   home = await mkdtemp(path.join(os.tmpdir(), 'mnist-store-'));
-  store = new ModelStore(path.join(home, 'models'));
+  store = new SavedModels(path.join(home, 'models'));
 });
 afterAll(() => rm(home, { recursive: true, force: true }));
+
+/** A fresh, existing folder to export into (exports never create folders). */
+async function freshFolder(name: string): Promise<string> {
+  return mkdtemp(path.join(home, `${name}-`));
+}
 
 function predictions(model: tf.LayersModel): number[][] {
   return (model.predict(probe) as tf.Tensor).arraySync() as number[][];
 }
 
-describe('ModelStore', () => {
+describe('SavedModels', () => {
   it('saves and loads a model that predicts identically', async () => {
     const model = buildModel(spec, 11);
     const saved = await store.save(model, metadata);
@@ -84,7 +96,7 @@ describe('ModelStore', () => {
   it('exports a folder and imports it back', async () => {
     const model = buildModel(spec, 14);
     const saved = await store.save(model, metadata);
-    const exported = await store.export(saved.id, path.join(home, 'exports'));
+    const exported = await store.export(saved.id, await freshFolder('exports'));
     const imported = await store.import(exported);
     expect(imported.id).not.toBe(saved.id);
     expect(imported.spec).toEqual(saved.spec);
@@ -94,7 +106,7 @@ describe('ModelStore', () => {
 
   it('imports a plain TF.js folder without studio.json, reading the layers from the topology', async () => {
     const saved = await store.save(buildModel(spec, 15), metadata);
-    const exported = await store.export(saved.id, path.join(home, 'plain'));
+    const exported = await store.export(saved.id, await freshFolder('plain'));
     await rm(path.join(exported, 'studio.json'));
     const imported = await store.import(exported);
     expect(imported.spec.layers).toEqual(spec.layers);
@@ -105,7 +117,7 @@ describe('ModelStore', () => {
     it(`exports a .${format} file atomically and imports it back as a Keras model`, async () => {
       const model = buildModel(spec, 18);
       const saved = await store.save(model, metadata);
-      const target = path.join(home, `keras-exports-${format}`);
+      const target = await freshFolder(`keras-exports-${format}`);
       const first = await store.export(saved.id, target, format);
       const second = await store.export(saved.id, target, format);
       expect(path.basename(first)).toBe(`${saved.id}.${format}`);
@@ -132,10 +144,10 @@ describe('ModelStore', () => {
     const blocker = path.join(home, 'a-file');
     await writeFile(blocker, 'not a folder');
     await expect(store.export(saved.id, path.join(blocker, 'inside'))).rejects.toThrow(
-      `Cannot export the model to ${path.join(blocker, 'inside')}: part of the path is a file, not a folder.`,
+      `Cannot export to ${path.join(blocker, 'inside')}: there is no such folder; choose an existing one.`,
     );
     await expect(store.export(saved.id, blocker, 'keras')).rejects.toThrow(
-      `Cannot write ${path.join(blocker, `${saved.id}.keras`)}: a file stands where a folder is needed.`,
+      `Cannot export to ${blocker}: there is no such folder; choose an existing one.`,
     );
     const { model } = await store.load(saved.id);
     await expect(writeModelFolder(path.join(blocker, 'model'), model, saved)).rejects.toThrow(
@@ -143,10 +155,25 @@ describe('ModelStore', () => {
     );
   });
 
+  it('exports only into an existing folder given in full, and answers at once for /proc', async () => {
+    const saved = await store.save(buildModel(spec, 18), metadata);
+    await expect(store.export(saved.id, 'relative/folder')).rejects.toThrow(
+      'Cannot export to "relative/folder": give the full path of an existing folder.',
+    );
+    await expect(store.export(saved.id, path.join(home, 'missing', 'deeper'))).rejects.toThrow(
+      /there is no such folder; choose an existing one\.$/,
+    );
+    expect(existsSync(path.join(home, 'missing'))).toBe(false);
+    await expect(store.export(saved.id, '/proc')).rejects.toMatchObject({
+      code: 'MODEL_FILE',
+      message: expect.stringMatching(/^Cannot export the model to \/proc: /),
+    });
+  });
+
   describe('refuses broken folders with one clear sentence', () => {
     async function brokenCopy(name: string, breakIt: (folder: string) => Promise<void>): Promise<string> {
       const saved = await store.save(buildModel(spec, 16), metadata);
-      const folder = await store.export(saved.id, path.join(home, name));
+      const folder = await store.export(saved.id, await freshFolder(name));
       await breakIt(folder);
       return folder;
     }
@@ -176,6 +203,88 @@ describe('ModelStore', () => {
     it('a folder with no model at all', async () => {
       const folder = await mkdtemp(path.join(home, 'empty-'));
       await expect(store.import(folder)).rejects.toThrow(`${folder} holds no model.json`);
+    });
+
+    /** Rewrites model.json through `change`, as a hand-edited or mixed-up folder would have it. */
+    async function editModelJson(name: string, change: (json: ModelJsonFile) => void): Promise<string> {
+      return brokenCopy(name, async (f) => {
+        const json = JSON.parse(await readFile(path.join(f, 'model.json'), 'utf8')) as ModelJsonFile;
+        change(json);
+        await writeFile(path.join(f, 'model.json'), JSON.stringify(json));
+      });
+    }
+
+    it('a topology that disagrees with studio.json, without building (or leaking) the model it describes', async () => {
+      const huge = await editModelJson('huge-topology', (json) => {
+        json.modelTopology.config.layers[0].config.units = 100_000;
+      });
+      const other = await editModelJson('other-topology', (json) => {
+        json.modelTopology.config.layers[0].config.units = 64;
+      });
+      const before = tf.memory().numTensors;
+      await expect(store.import(huge)).rejects.toThrow(
+        /model\.json describes a model MNIST Studio cannot build: .*layers\.0\.units/,
+      );
+      await expect(store.import(other)).rejects.toThrow(/and studio\.json in .* describe different models/);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('a weights manifest that lies about the shapes', async () => {
+      const folder = await editModelJson('lying-manifest', (json) => {
+        json.weightsManifest[0].weights[0].shape = [784, 100_000];
+      });
+      const before = tf.memory().numTensors;
+      await expect(store.import(folder)).rejects.toThrow(/lists 78400362 weights where its layers have 25450 params/);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('two weights under one name', async () => {
+      const folder = await editModelJson('same-names', (json) => {
+        json.weightsManifest[0].weights[1].name = json.weightsManifest[0].weights[0].name;
+      });
+      const before = tf.memory().numTensors;
+      await expect(store.import(folder)).rejects.toThrow(/lists two weights under one name/);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('an input shape that is not an MNIST image', async () => {
+      const folder = await editModelJson('wide-input', (json) => {
+        json.modelTopology.config.layers[0].config.batch_input_shape = [null, 100_000];
+      });
+      await expect(store.import(folder)).rejects.toThrow(/says its input is \[null,100000\] where \[null,784\]/);
+    });
+
+    it('weight paths and entries of the wrong kind are MODEL_FILE errors, not internal ones', async () => {
+      const numberPath = await editModelJson('number-path', (json) => {
+        (json.weightsManifest[0].paths as unknown[]) = [3];
+      });
+      const noShape = await editModelJson('no-shape', (json) => {
+        delete (json.weightsManifest[0].weights[0] as { shape?: number[] }).shape;
+      });
+      const outside = await editModelJson('outside-path', (json) => {
+        json.weightsManifest[0].paths = ['../weights.bin'];
+      });
+      await expect(store.import(numberPath)).rejects.toMatchObject({
+        code: 'MODEL_FILE',
+        message: expect.stringMatching(/is not a TF\.js Layers model \(weightsManifest\.0\.paths\.0: /),
+      });
+      await expect(store.import(noShape)).rejects.toMatchObject({
+        code: 'MODEL_FILE',
+        message: expect.stringMatching(/weightsManifest\.0\.weights\.0\.shape/),
+      });
+      await expect(store.import(outside)).rejects.toThrow(/points at a weights file outside its folder/);
+    });
+
+    it('a symbolic link out of the folder', async () => {
+      const folder = await brokenCopy('linked', async (f) => {
+        const elsewhere = path.join(home, 'elsewhere.bin');
+        await writeFile(elsewhere, await readFile(path.join(f, 'weights.bin')));
+        await rm(path.join(f, 'weights.bin'));
+        await symlink(elsewhere, path.join(f, 'weights.bin'));
+      });
+      await expect(store.import(folder)).rejects.toThrow(
+        `${path.join(folder, 'weights.bin')} is a symbolic link; MNIST Studio reads only files inside the model's folder.`,
+      );
     });
 
     it('a studio.json that is not ours', async () => {
