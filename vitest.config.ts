@@ -12,7 +12,9 @@ import { defineConfig } from 'vitest/config';
 const NATIVE_ENGINE_TESTS = [
   'src-main/engine/train.test.ts',
   'src-main/engine/engine.test.ts',
-  'src-main/engine/store.test.ts',
+  'src-main/engine/saved-models.test.ts',
+  'src-main/engine/runs.test.ts',
+  'src-main/engine/evaluate.test.ts',
   'src-main/engine/sweep.test.ts',
   'src-main/engine/model.test.ts',
   'src-main/engine/backends.test.ts',
