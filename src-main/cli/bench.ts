@@ -21,6 +21,7 @@ import { buildModel } from '../engine/model';
 import { predict } from '../engine/predict';
 import { train } from '../engine/train';
 import { IMAGE_PIXELS, kerasExampleSpec, PRESETS, type ModelSpec, type TrainSettings } from '../shared/spec';
+import { benchPeers, type PeerFigures } from './bench-peers';
 import { describeMachine, quantile } from './bench-stats';
 import { integerOption, runCli } from './common';
 
@@ -34,6 +35,8 @@ interface Options {
   rounds: number;
   python?: string;
   torch: boolean;
+  peers: boolean;
+  cnnSamples: number;
   json: boolean;
   out: string;
 }
@@ -57,8 +60,13 @@ const options = new Command('bench')
     integerOption,
     3,
   )
-  .option('--python <path>', 'Python with torch (default: the first of /usr/bin/python3, python3 that imports torch)')
+  .option(
+    '--python <path>',
+    'Python with torch, and with Keras + TensorFlow for the peers (default: /usr/bin/python3 or python3 for torch; MNIST_STUDIO_PYTHON, .venv-peers, python3 for the peers)',
+  )
   .option('--no-torch', 'skip the PyTorch comparison')
+  .option('--no-peers', 'skip the per-model peers (engine backends, Keras, PyTorch 2.x and Debian)')
+  .option('--cnn-samples <n>', 'training images for the Small CNN in the peers section', integerOption, 3200)
   .option('--json', 'print the figures as one JSON object on the last line and write them to --out', false)
   .option('--out <file>', 'where --json writes the figures', path.join('.bench', 'bench.json'))
   .parse()
@@ -311,12 +319,19 @@ await runCli(async () => {
   if (await useBackend('cpu'))
     training.push(await trainOnce(dataset, 'cpu (JavaScript)', 'n/a', options.cpuSamples, 1));
   else skipped.cpu = 'the CPU backend did not load';
-  if (backend.name === 'tensorflow' && (await useBackend('tensorflow'))) {
+  if (backend.available.includes('tensorflow') && (await useBackend('tensorflow'))) {
     training.push(await trainOnce(dataset, 'tensorflow (native)', 'n/a', options.samples, options.epochs));
-  } else if (backend.name !== 'tensorflow') {
+  } else if (!backend.available.includes('tensorflow')) {
     skipped.tensorflow = backend.reason ?? 'tfjs-node is not installed';
   }
   await useBackend(backend.name);
+
+  // 3. Per model, the engine on each backend beside Keras and PyTorch (bench-peers.ts).
+  let peers: PeerFigures | undefined;
+  if (options.peers) {
+    const samples = { dense: options.samples, cnn: options.cnnSamples };
+    peers = await benchPeers(dataset, { rounds: options.rounds, samples, python: options.python, seed: SEED, log });
+  }
 
   const ratio = engine && !('skipped' in torch) ? engine.samplesPerSecond / torch.samplesPerSecond : undefined;
   const figures = {
@@ -326,6 +341,7 @@ await runCli(async () => {
     engine: engine ? { ...engine, blas: status?.blas, rounds: engineRounds } : undefined,
     torch: 'skipped' in torch ? torch : { ...torch, rounds: torchRounds },
     ratioEngineToTorch: ratio,
+    peers,
     training,
     conv: convRows,
     skipped,

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { initBackend } from '../engine/backend';
+import { activateBackend, initBackend, trainingBackend } from '../engine/backend';
 import { loadDataset } from '../engine/dataset';
 import { evaluate } from '../engine/evaluate';
 import { buildModel, formatSummary, summarizeModel } from '../engine/model';
@@ -27,6 +27,7 @@ interface Options {
   data?: string;
   out?: string;
   seed: number;
+  backend: string;
   json: boolean;
   preset?: string;
   spec?: string;
@@ -44,6 +45,11 @@ const options = new Command('train')
   .option('--data <dir>', 'folder with the four MNIST-format IDX files (default: the embedded MNIST)')
   .option('--out <path>', 'save the trained model: FILE.keras or FILE.h5 for Keras, else a TF.js folder')
   .option('--seed <n>', 'seed for weights and shuffling', integerOption, KERAS_EXAMPLE_SETTINGS.seed)
+  .option(
+    '--backend <name>',
+    'auto (the backend npm run bench measured faster for this model), tensorflow or wasm',
+    'auto',
+  )
   .option('--json', 'print one JSON object with the results as the last line', false)
   .parse()
   .opts<Options>();
@@ -69,6 +75,7 @@ await runCli(async () => {
     seed: options.seed,
     validationSplit: options.validationSplit,
     trainLimit: options.trainLimit,
+    backend: options.backend,
   };
   const problem = Object.values(settingsIssues(requested))[0];
   if (problem) fail(problem);
@@ -77,7 +84,10 @@ await runCli(async () => {
   // Human progress goes to stderr in --json mode so stdout stays machine-readable.
   const log = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);
 
-  const backend = await initBackend();
+  const engine = await initBackend();
+  const backend = await trainingBackend(spec, settings.backend);
+  await activateBackend(backend.name);
+  const accelerations = backend.name === 'wasm' ? engine.accelerations : [];
   const dataset = await loadDataset(options.data ? { kind: 'folder', path: options.data } : { kind: 'builtin' });
   log(
     `Dataset ${dataset.info.name}: ${dataset.info.train.count} training and ${dataset.info.test.count} test images (loaded in ${Math.round(dataset.info.loadMs)} ms)`,
@@ -125,8 +135,9 @@ await runCli(async () => {
   const test = evaluate(model, spec, dataset.test);
   await run.finish(result, test);
   log(`test_loss: ${test.loss.toFixed(4)} - test_acc: ${test.acc.toFixed(4)}`);
-  log(`Backend: ${backend.name}${backend.native ? ' (native TensorFlow)' : ` (${backend.reason})`}`);
-  if (backend.accelerations.length) log(`Accelerations: ${backend.accelerations.join('; ')}`);
+  log(`Backend: ${backend.name} (${backend.reason})`);
+  if (engine.available.length === 1 && engine.reason && !process.env.MNIST_STUDIO_BACKEND) log(engine.reason);
+  if (accelerations.length) log(`Accelerations: ${accelerations.join('; ')}`);
   log(`Recorded as run ${run.id} (npm run runs -- show ${run.id})`);
 
   const kerasFormat = options.out ? kerasFormatOf(options.out) : undefined;
@@ -156,8 +167,9 @@ await runCli(async () => {
     console.log(
       JSON.stringify({
         backend: backend.name,
-        native: backend.native,
-        accelerations: backend.accelerations,
+        backendReason: backend.reason,
+        native: backend.name === 'tensorflow',
+        accelerations,
         params: summary.totalParams,
         epochs: result.epochsCompleted,
         batchSize: settings.batchSize,

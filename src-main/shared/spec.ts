@@ -116,6 +116,10 @@ export const modelSpecSchema = z.object({
 });
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
 
+/** Which backend trains: auto (the one `npm run bench` measured faster for the model) or one by name. */
+export const backendChoiceSchema = z.enum(['auto', 'tensorflow', 'wasm']);
+export type BackendChoice = z.infer<typeof backendChoiceSchema>;
+
 export const trainSettingsSchema = z.object({
   epochs: limitSchema(LIMITS.epochs),
   batchSize: limitSchema(LIMITS.batchSize),
@@ -124,6 +128,8 @@ export const trainSettingsSchema = z.object({
   seed: limitSchema(LIMITS.seed),
   /** Train on the first N training images only (quick looks); undefined = all. */
   trainLimit: limitSchema(LIMITS.trainLimit).optional(),
+  /** Absent: auto. */
+  backend: backendChoiceSchema.optional(),
 });
 export type TrainSettings = z.infer<typeof trainSettingsSchema>;
 
@@ -388,6 +394,7 @@ const SETTINGS_RULES: Record<string, string> = {
   validationSplit: limitMessage(LIMITS.validationSplit),
   seed: limitMessage(LIMITS.seed),
   trainLimit: limitMessage(LIMITS.trainLimit),
+  backend: 'Backend must be auto, tensorflow or wasm.',
 };
 
 const OPTIMIZER_RULES: Record<string, string> = {

@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "openblas_static%": ""
+  },
   "targets": [
     {
       "target_name": "mnist_accel",
@@ -8,7 +11,17 @@
         "/usr/include/aarch64-linux-gnu",
         "/usr/include/openblas"
       ],
-      "libraries": ["-lopenblas", "-lpthread"],
+      "conditions": [
+        [
+          "openblas_static!=''",
+          {
+            "libraries": ["<(openblas_static)", "-Wl,--exclude-libs,ALL", "-lpthread", "-lm"]
+          },
+          {
+            "libraries": ["-lopenblas", "-lpthread"]
+          }
+        ]
+      ],
       "cflags": ["-O3", "-std=gnu11", "-Wall", "-fno-math-errno", "-ffp-contract=off"],
       "defines": ["NAPI_VERSION=8"]
     }
