@@ -13,16 +13,19 @@ export type ModelKind = 'dense' | 'conv';
 type Variant = 'wasm-openblas' | 'wasm' | 'tensorflow' | 'cpu';
 
 /**
- * Training samples/s, batch 32, one epoch (`npm run bench -- --rounds 1 --samples 20000
- * --cnn-samples 1600`, peers section; 2-core AMD EPYC, tfjs 4.22, tfjs-node 4.22 on TensorFlow
- * 2.21, a shared machine). Only the order matters here; the README lists the figures.
+ * Training samples/s, batch 32, one epoch, on a 2-core AMD EPYC shared with other work (tfjs
+ * 4.22, tfjs-node 4.22 on TensorFlow 2.21). Dense: `npm run bench -- --rounds 1 --samples 20000`
+ * (peers section). Conv: `npm run train -- --preset small-cnn --epochs 1 --train-limit 10000
+ * --backend wasm|tensorflow --json`, alternated twice; without the addon from the conv kernels'
+ * no-addon route (1,600 images). Only the order matters here; the README lists the figures.
  */
 export const MEASURED_SAMPLES_PER_SECOND: Record<ModelKind, Record<Variant, number>> = {
   // Keras example, Dense 512: the engine's OpenBLAS kernels; tfjs-node pays per-op overhead.
   // Without the addon (transposes + XNNPACK): 1,026 against tfjs-node's 5,232 in the same run.
   dense: { 'wasm-openblas': 45_940, tensorflow: 6_623, wasm: 1_026, cpu: 44 },
-  // Small CNN preset: TensorFlow's conv kernels (oneDNN) against tfjs-wasm's (no OpenBLAS in conv).
-  conv: { tensorflow: 3_150, wasm: 549, 'wasm-openblas': 549, cpu: 10 },
+  // Small CNN preset: the engine's im2col + OpenBLAS conv kernels (5,632 / 5,202) against
+  // TensorFlow's (2,271 / 2,607); without the addon XNNPACK products (~1,200).
+  conv: { 'wasm-openblas': 5_417, tensorflow: 2_439, wasm: 1_209, cpu: 10 },
 };
 
 const VARIANT_LABEL: Record<Variant, string> = {
