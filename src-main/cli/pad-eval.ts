@@ -20,6 +20,7 @@ interface Options {
   trainLimit?: number;
   variants: number;
   seed: number;
+  augment?: boolean;
   json: boolean;
 }
 
@@ -30,6 +31,8 @@ const options = new Command('pad-eval')
   .option('--train-limit <n>', 'train on the first N training images only', integerOption)
   .option('--variants <n>', 'drawings of each digit per font and placement', integerOption, 4)
   .option('--seed <n>', 'seed for weights and shuffling', integerOption, KERAS_EXAMPLE_SETTINGS.seed)
+  .option('--augment', 'train with augmentation (default: as the preset says)')
+  .option('--no-augment', 'train without augmentation')
   .option('--json', 'print one JSON object with the results as the last line', false)
   .parse()
   .opts<Options>();
@@ -51,8 +54,9 @@ await runCli(async () => {
       epochs: options.epochs,
       seed: options.seed,
       trainLimit: options.trainLimit,
+      augment: options.augment ?? preset.augment,
     };
-    log(`Training ${preset.name} for ${settings.epochs} epoch(s)…`);
+    log(`Training ${preset.name} for ${settings.epochs} epoch(s)${settings.augment ? ', augmented' : ''}…`);
     const fit = await engine.handle('model.fit', { spec: preset.spec, settings });
     const test = await engine.handle('model.evaluate', {});
     const backend = await engine.handle('engine.info', {});

@@ -24,6 +24,7 @@ interface Options {
   data?: string;
   out?: string;
   seed: number;
+  augment: boolean;
   json: boolean;
 }
 
@@ -37,6 +38,7 @@ const options = new Command('train')
   .option('--data <dir>', 'folder with the four MNIST-format IDX files (default: the embedded MNIST)')
   .option('--out <dir>', 'save the trained model (TF.js model.json + weights.bin) to this folder')
   .option('--seed <n>', 'seed for weights and shuffling', integerOption, KERAS_EXAMPLE_SETTINGS.seed)
+  .option('--augment', 'redraw each training image every epoch (shift, rotation, scale, stroke width)', false)
   .option('--json', 'print one JSON object with the results as the last line', false)
   .parse()
   .opts<Options>();
@@ -62,6 +64,7 @@ await runCli(async () => {
     seed: options.seed,
     validationSplit: options.validationSplit,
     trainLimit: options.trainLimit,
+    augment: options.augment,
   };
   const problem = Object.values(settingsIssues(requested))[0];
   if (problem) fail(problem);

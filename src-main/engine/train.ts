@@ -8,6 +8,7 @@ import { StudioError } from '../shared/errors';
 import type { ModelSpec, TrainSettings } from '../shared/spec';
 import { inputShapeFor, NUM_CLASSES } from '../shared/spec';
 import { accelerateRmsprop, fusedDenseLoss, heapBatcher } from './accel';
+import { augmentedCopy } from './augment';
 import { Batcher } from './dataset';
 import type { LabelledImages } from './idx';
 
@@ -144,7 +145,11 @@ export async function train(
   const batches = Math.ceil(trainIndices.length / settings.batchSize);
   const random = mulberry32(settings.seed);
   // On the wasm backend batches are written straight into the heap (same values).
-  const batcher = heapBatcher(set, inputShape, NUM_CLASSES) ?? new Batcher(set, inputShape);
+  // With augmentation the batches come from a copy whose training images are redrawn every epoch;
+  // validation always reads the originals.
+  const augmentation = settings.augment ? augmentedCopy(set, mulberry32(settings.seed + 1)) : undefined;
+  const trainSet = augmentation?.set ?? set;
+  const batcher = heapBatcher(trainSet, inputShape, NUM_CLASSES) ?? new Batcher(trainSet, inputShape);
   const interval = callbacks.batchIntervalMs ?? 100;
   const history: EpochMetrics[] = [];
   const totalSamples = trainIndices.length * settings.epochs;
@@ -165,6 +170,7 @@ export async function train(
 
   for (let epoch = 1; epoch <= settings.epochs && !stopped; epoch++) {
     if (settings.shuffle) shuffleInPlace(trainIndices, random);
+    augmentation?.refresh(trainIndices);
     const epochStarted = performance.now();
     let lossSum = 0;
     let correct = 0;

@@ -57,6 +57,8 @@ export const trainSettingsSchema = z.object({
     .max(2 ** 31 - 1),
   /** Train on the first N training images only (quick looks); undefined = all. */
   trainLimit: positiveInt(10_000_000).optional(),
+  /** Redraw each training image every epoch (shift, rotation, scale, stroke thickness); undefined = off. */
+  augment: z.boolean().optional(),
 });
 export type TrainSettings = z.infer<typeof trainSettingsSchema>;
 
@@ -78,6 +80,7 @@ export const KERAS_EXAMPLE_SETTINGS: TrainSettings = {
   validationSplit: 0,
   shuffle: true,
   seed: 42,
+  augment: false,
 };
 
 export function smallCnnSpec(): ModelSpec {
@@ -96,9 +99,14 @@ export function smallCnnSpec(): ModelSpec {
   };
 }
 
+/**
+ * `augment`: the fit setting the preset starts with. Off for the Keras example (it stays the
+ * example, reproducible); on for the pad's preset, whose job is reading drawn digits.
+ */
 export const PRESETS = [
-  { id: 'keras-dense-512', name: 'Keras example: Dense 512', spec: kerasExampleSpec() },
-  { id: 'small-cnn', name: 'Small CNN', spec: smallCnnSpec() },
+  { id: 'keras-dense-512', name: 'Keras example: Dense 512', spec: kerasExampleSpec(), augment: false },
+  { id: 'small-cnn', name: 'Small CNN', spec: smallCnnSpec(), augment: false },
+  { id: 'pad-cnn', name: 'For the pad: Small CNN, augmented', spec: smallCnnSpec(), augment: true },
 ] as const;
 
 /** One row of `model.summary()`. */

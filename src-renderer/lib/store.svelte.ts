@@ -237,6 +237,7 @@ class Studio {
     if (!preset) return;
     this.presetId = id;
     this.spec = structuredClone(preset.spec) as ModelSpec;
+    this.settings.augment = preset.augment;
   }
 
   async startTraining(): Promise<void> {
