@@ -106,7 +106,7 @@ export function smallCnnSpec(): ModelSpec {
 export const PRESETS = [
   { id: 'keras-dense-512', name: 'Keras example: Dense 512', spec: kerasExampleSpec(), augment: false },
   { id: 'small-cnn', name: 'Small CNN', spec: smallCnnSpec(), augment: false },
-  { id: 'pad-cnn', name: 'For the pad: Small CNN, augmented', spec: smallCnnSpec(), augment: true },
+  { id: 'pad-cnn', name: 'For the pad: CNN with augmentation', spec: smallCnnSpec(), augment: true },
 ] as const;
 
 /** One row of `model.summary()`. */
