@@ -170,3 +170,21 @@ test('a default-size sweep fills the log2 chart (screenshot)', async ({ page }) 
   await page.waitForTimeout(400); // let the buttons' colour transitions finish
   await screenshot(page, '7-experiments-dark', shots());
 });
+
+test('after a reload on the Train view, a running sweep still holds Start training', async ({ page }) => {
+  await fillForm(page, '8, 1024', '10', '6000');
+  await page.getByRole('button', { name: 'Start sweep' }).click();
+  await expect(status(page)).toHaveText(/^Run 1 of 2 — 8 units/, { timeout: 60_000 });
+  await openView(page, 'Train');
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Train');
+  // The Experiments view never mounted in this page: the App's event router told the sweeps.
+  await expect(page.getByText('A hidden-units sweep is running.')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('button', { name: 'Start training' })).toBeDisabled();
+  await openView(page, 'Experiments');
+  await expect(status(page)).toHaveText(/^Run \d of 2 — \d+ units/);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(status(page)).toHaveText(/^Stopped: \d of 2 sizes kept\./, { timeout: 60_000 });
+  await openView(page, 'Train');
+  await expect(page.getByRole('button', { name: 'Start training' })).toBeEnabled();
+});

@@ -26,5 +26,3 @@ export function onConnection(listener: (state: ConnectionState) => void): () => 
   listener('open');
   return () => {};
 }
-
-export const hostKind: 'electron' | 'browser' = window.api ? 'electron' : 'browser';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, StudioError } from './errors';
-import { modelSpecSchema, trainSettingsSchema } from './spec';
+import { LIMITS, limitSchema, modelSpecSchema, trainSettingsSchema } from './spec';
 
 // ---------- values ----------
 
@@ -156,16 +156,12 @@ export const sweepPointSchema = z.preprocess(
 export type SweepPoint = z.infer<typeof sweepPointSchema>;
 
 export const sweepSettingsSchema = z.object({
-  units: z.array(z.number().int().min(1).max(8192)).min(1).max(16),
-  epochs: z.number().int().min(1).max(100),
-  batchSize: z.number().int().min(1).max(4096),
-  learningRate: z.number().gt(0).max(10),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1),
-  trainLimit: z.number().int().min(1).optional(),
+  units: z.array(limitSchema(LIMITS.units)).min(LIMITS.sweepSizes.min).max(LIMITS.sweepSizes.max),
+  epochs: limitSchema(LIMITS.sweepEpochs),
+  batchSize: limitSchema(LIMITS.batchSize),
+  learningRate: limitSchema(LIMITS.learningRate),
+  seed: limitSchema(LIMITS.seed),
+  trainLimit: limitSchema(LIMITS.trainLimit).optional(),
 });
 export type SweepSettings = z.infer<typeof sweepSettingsSchema>;
 

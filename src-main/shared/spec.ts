@@ -11,52 +11,119 @@ export const NUM_CLASSES = 10;
 export const ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'softmax', 'linear', 'elu', 'selu'] as const;
 export const OPTIMIZERS = ['rmsprop', 'adam', 'sgd', 'adagrad'] as const;
 
+/**
+ * Every number a person chooses, in one place: the schemas below, the one-sentence messages and
+ * the renderer's inputs (min, max, step) all read their range from here.
+ */
+export interface NumberLimit {
+  /** The field's name at the start of its message: "Units must be ...". */
+  label: string;
+  min: number;
+  max: number;
+  /** Whole numbers only. */
+  whole: boolean;
+  /** `min` itself is not allowed (a learning rate of 0 learns nothing). */
+  aboveMin?: boolean;
+  /** `max` itself is not allowed (a dropout rate of 1 drops everything). */
+  belowMax?: boolean;
+  /** The input's step for fractional fields. */
+  step?: number;
+}
+
+export const LIMITS = {
+  units: { label: 'Units', min: 1, max: 8192, whole: true },
+  dropoutRate: { label: 'Dropout rate', min: 0, max: 1, whole: false, belowMax: true, step: 0.05 },
+  filters: { label: 'Filters', min: 1, max: 512, whole: true },
+  kernelSize: { label: 'Kernel size', min: 1, max: 11, whole: true },
+  convStrides: { label: 'Strides', min: 1, max: 4, whole: true },
+  poolSize: { label: 'Pool size', min: 1, max: 8, whole: true },
+  poolStrides: { label: 'Strides', min: 1, max: 8, whole: true },
+  layers: { label: 'Layers', min: 1, max: 32, whole: true },
+  learningRate: { label: 'Learning rate', min: 0, max: 10, whole: false, aboveMin: true, step: 0.0001 },
+  epochs: { label: 'Epochs', min: 1, max: 1000, whole: true },
+  batchSize: { label: 'Batch size', min: 1, max: 4096, whole: true },
+  validationSplit: { label: 'Validation split', min: 0, max: 0.5, whole: false, step: 0.05 },
+  seed: { label: 'Seed', min: 0, max: 2 ** 31 - 1, whole: true },
+  trainLimit: { label: 'Training images', min: 1, max: 10_000_000, whole: true },
+  /** Hidden sizes in one sweep. */
+  sweepSizes: { label: 'Hidden sizes', min: 1, max: 16, whole: true },
+  /** Epochs per size in a sweep. */
+  sweepEpochs: { label: 'Epochs', min: 1, max: 100, whole: true },
+} as const satisfies Record<string, NumberLimit>;
+
+/** The zod schema of a limited number. */
+export function limitSchema(limit: NumberLimit): z.ZodNumber {
+  let schema = z.number();
+  if (limit.whole) schema = schema.int();
+  schema = limit.aboveMin ? schema.gt(limit.min) : schema.min(limit.min);
+  return limit.belowMax ? schema.lt(limit.max) : schema.max(limit.max);
+}
+
+/** 1000 -> "1000", 60000 -> "60,000": digits are grouped from five on. */
+export function formatLimit(value: number): string {
+  return Math.abs(value) >= 10_000 ? value.toLocaleString('en-US') : String(value);
+}
+
+/** The one sentence that explains a limit: "Units must be a whole number from 1 to 8192." */
+export function limitMessage(limit: NumberLimit, label = limit.label): string {
+  const min = formatLimit(limit.min);
+  const max = formatLimit(limit.max);
+  if (limit.whole) return `${label} must be a whole number from ${min} to ${max}.`;
+  if (limit.aboveMin) return `${label} must be greater than ${min} and at most ${max}.`;
+  if (limit.belowMax) return `${label} must be at least ${min} and below ${max}.`;
+  return `${label} must be between ${min} and ${max}.`;
+}
+
+/** min, max and step for an `<input type="number">` (a `belowMax` limit stops one step short). */
+export function inputRange(limit: NumberLimit): { min: number; max: number; step?: number } {
+  const step = limit.whole ? undefined : limit.step;
+  const max = limit.belowMax && step ? Number((limit.max - step).toFixed(10)) : limit.max;
+  return step === undefined ? { min: limit.min, max } : { min: limit.min, max, step };
+}
+
 const activation = z.enum(ACTIVATIONS);
-const positiveInt = (max: number) => z.number().int().min(1).max(max);
 
 export const layerSpecSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('dense'), units: positiveInt(8192), activation }),
-  z.object({ type: z.literal('dropout'), rate: z.number().min(0).lt(1) }),
+  z.object({ type: z.literal('dense'), units: limitSchema(LIMITS.units), activation }),
+  z.object({ type: z.literal('dropout'), rate: limitSchema(LIMITS.dropoutRate) }),
   z.object({ type: z.literal('flatten') }),
   z.object({
     type: z.literal('conv2d'),
-    filters: positiveInt(512),
-    kernelSize: positiveInt(11),
-    strides: positiveInt(4).default(1),
+    filters: limitSchema(LIMITS.filters),
+    kernelSize: limitSchema(LIMITS.kernelSize),
+    strides: limitSchema(LIMITS.convStrides).default(1),
     padding: z.enum(['valid', 'same']).default('valid'),
     activation,
   }),
   z.object({
     type: z.literal('maxPooling2d'),
-    poolSize: positiveInt(8),
-    strides: positiveInt(8).optional(),
+    poolSize: limitSchema(LIMITS.poolSize),
+    strides: limitSchema(LIMITS.poolStrides).optional(),
   }),
 ]);
 export type LayerSpec = z.infer<typeof layerSpecSchema>;
 export type LayerType = LayerSpec['type'];
 
+export const optimizerSpecSchema = z.object({
+  name: z.enum(OPTIMIZERS),
+  learningRate: limitSchema(LIMITS.learningRate),
+});
+
 export const modelSpecSchema = z.object({
-  layers: z.array(layerSpecSchema).min(1).max(32),
-  optimizer: z.object({
-    name: z.enum(OPTIMIZERS),
-    learningRate: z.number().gt(0).max(10),
-  }),
+  layers: z.array(layerSpecSchema).min(LIMITS.layers.min).max(LIMITS.layers.max),
+  optimizer: optimizerSpecSchema,
   loss: z.literal('categoricalCrossentropy').default('categoricalCrossentropy'),
 });
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
 
 export const trainSettingsSchema = z.object({
-  epochs: positiveInt(1000),
-  batchSize: positiveInt(4096),
-  validationSplit: z.number().min(0).max(0.5),
+  epochs: limitSchema(LIMITS.epochs),
+  batchSize: limitSchema(LIMITS.batchSize),
+  validationSplit: limitSchema(LIMITS.validationSplit),
   shuffle: z.boolean(),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1),
+  seed: limitSchema(LIMITS.seed),
   /** Train on the first N training images only (quick looks); undefined = all. */
-  trainLimit: positiveInt(10_000_000).optional(),
+  trainLimit: limitSchema(LIMITS.trainLimit).optional(),
   /** Redraw each training image every epoch (shift, rotation, scale, stroke thickness); undefined = off. */
   augment: z.boolean().optional(),
 });
@@ -262,23 +329,32 @@ function fieldIssues(
 }
 
 const SETTINGS_RULES: Record<string, string> = {
-  epochs: 'Epochs must be a whole number from 1 to 1000.',
-  batchSize: 'Batch size must be a whole number from 1 to 4096.',
-  validationSplit: 'Validation split must be between 0 and 0.5.',
-  seed: 'Seed must be a whole number from 0 to 2147483647.',
-  trainLimit: 'Training images must be a whole number of at least 1.',
-  learningRate: 'Learning rate must be greater than 0 and at most 10.',
+  epochs: limitMessage(LIMITS.epochs),
+  batchSize: limitMessage(LIMITS.batchSize),
+  validationSplit: limitMessage(LIMITS.validationSplit),
+  seed: limitMessage(LIMITS.seed),
+  trainLimit: limitMessage(LIMITS.trainLimit),
+};
+
+const OPTIMIZER_RULES: Record<string, string> = {
+  name: 'Choose an optimizer.',
+  learningRate: limitMessage(LIMITS.learningRate),
 };
 
 const LAYER_RULES: Record<string, string> = {
-  units: 'Units must be a whole number from 1 to 8192.',
-  rate: 'Dropout rate must be at least 0 and below 1.',
-  filters: 'Filters must be a whole number from 1 to 512.',
-  kernelSize: 'Kernel size must be a whole number from 1 to 11.',
-  strides: 'Strides must be a whole number from 1 to 8.',
-  poolSize: 'Pool size must be a whole number from 1 to 8.',
+  units: limitMessage(LIMITS.units),
+  rate: limitMessage(LIMITS.dropoutRate),
+  filters: limitMessage(LIMITS.filters),
+  kernelSize: limitMessage(LIMITS.kernelSize),
+  poolSize: limitMessage(LIMITS.poolSize),
   activation: 'Choose an activation.',
   padding: 'Choose valid or same padding.',
+};
+
+/** Strides mean a different range for Conv2D and MaxPooling2D. */
+const STRIDES_RULES: Partial<Record<LayerType, string>> = {
+  conv2d: limitMessage(LIMITS.convStrides),
+  maxPooling2d: limitMessage(LIMITS.poolStrides),
 };
 
 /** Problems with a training-settings object, one sentence per field. */
@@ -286,9 +362,16 @@ export function settingsIssues(settings: unknown): Record<string, string> {
   return fieldIssues(trainSettingsSchema, settings, SETTINGS_RULES, 'settings');
 }
 
+/** Problems with the optimizer (name, learningRate), one sentence per field. */
+export function optimizerIssues(optimizer: unknown): Record<string, string> {
+  return fieldIssues(optimizerSpecSchema, optimizer, OPTIMIZER_RULES, 'optimizer');
+}
+
 /** Problems with one layer's fields, one sentence per field. */
 export function layerFieldIssues(layer: unknown): Record<string, string> {
-  return fieldIssues(layerSpecSchema, layer, LAYER_RULES, 'type');
+  const type = (layer as { type?: LayerType } | null)?.type;
+  const strides = type ? STRIDES_RULES[type] : undefined;
+  return fieldIssues(layerSpecSchema, layer, strides ? { ...LAYER_RULES, strides } : LAYER_RULES, 'type');
 }
 
 /** Keras' class name of a layer type: Dense, Conv2D, MaxPooling2D... */

@@ -59,7 +59,7 @@ export function sweepChartOptions(
   const series: uPlot.Series[] = [
     { label: 'hidden units', value: (_u, value) => (value == null ? '—' : String(value)) },
     {
-      label: 'test acc',
+      label: 'test_acc',
       stroke: theme.primary,
       width: 2,
       spanGaps: true,
@@ -77,7 +77,7 @@ export function sweepChartOptions(
       points: { show: true, size: 5, fill: theme.secondary },
       value: fixed(3),
     });
-  const yAxis = axis(theme, 'test accuracy');
+  const yAxis = axis(theme, 'test_acc');
   return {
     ...size,
     scales: {

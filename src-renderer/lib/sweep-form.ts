@@ -1,10 +1,10 @@
 /** The sweep form's fields, parsed and checked the way the engine's contract will check them. Pure. */
 import type { SweepSettings } from '../../src-main/shared/contract';
+import { LIMITS, limitMessage, type NumberLimit } from '../../src-main/shared/spec';
 
 export const DEFAULT_UNITS_TEXT = '8, 16, 32, 64, 128, 256, 512, 1024';
-export const MAX_SIZES = 16;
-export const MAX_UNITS = 8192;
-export const MAX_EPOCHS = 100;
+const UNITS = LIMITS.units;
+const SIZES = LIMITS.sweepSizes;
 
 export interface SweepForm {
   units: string;
@@ -22,19 +22,19 @@ export function parseUnits(text: string): { units: number[]; issue?: string } {
   for (const token of tokens) {
     if (!/^\d+$/.test(token)) return { units, issue: `“${token}” is not a whole number of units.` };
     const value = Number(token);
-    if (value < 1 || value > MAX_UNITS)
-      return { units, issue: `Sizes run from 1 to ${MAX_UNITS} units; ${token} is out of range.` };
+    if (value < UNITS.min || value > UNITS.max)
+      return { units, issue: `Sizes run from ${UNITS.min} to ${UNITS.max} units; ${token} is out of range.` };
     if (!units.includes(value)) units.push(value);
   }
-  if (units.length > MAX_SIZES)
-    return { units, issue: `At most ${MAX_SIZES} sizes per sweep; this list has ${units.length}.` };
+  if (units.length > SIZES.max)
+    return { units, issue: `At most ${SIZES.max} sizes per sweep; this list has ${units.length}.` };
   return { units };
 }
 
-function wholeNumber(text: string, min: number, max: number, what: string): { value?: number; issue?: string } {
+function wholeNumber(text: string, limit: NumberLimit): { value?: number; issue?: string } {
   const trimmed = text.trim();
-  if (!/^\d+$/.test(trimmed) || Number(trimmed) < min || Number(trimmed) > max)
-    return { issue: `${what} must be a whole number from ${min} to ${max.toLocaleString('en-US')}.` };
+  if (!/^\d+$/.test(trimmed) || Number(trimmed) < limit.min || Number(trimmed) > limit.max)
+    return { issue: limitMessage(limit) };
   return { value: Number(trimmed) };
 }
 
@@ -43,10 +43,14 @@ export function formIssues(form: SweepForm, trainImages = 60000): SweepFormIssue
   const issues: SweepFormIssues = {};
   const units = parseUnits(form.units).issue;
   if (units) issues.units = units;
-  const epochs = wholeNumber(form.epochs, 1, MAX_EPOCHS, 'Epochs').issue;
+  const epochs = wholeNumber(form.epochs, LIMITS.sweepEpochs).issue;
   if (epochs) issues.epochs = epochs;
   if (form.trainLimit.trim()) {
-    const limit = wholeNumber(form.trainLimit, 1, trainImages, 'The training-image limit').issue;
+    const limit = wholeNumber(form.trainLimit, {
+      ...LIMITS.trainLimit,
+      label: 'The training-image limit',
+      max: trainImages,
+    }).issue;
     if (limit) issues.trainLimit = limit;
   }
   return issues;

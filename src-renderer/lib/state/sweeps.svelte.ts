@@ -1,13 +1,22 @@
 /**
- * State of the Experiments view (hidden-units sweeps). Kept apart from store.svelte.ts, which
- * already holds ~260 lines; it listens to the engine through the same `api` object and reports
- * failures through the shared store's error (the Banner shows it).
+ * Feature: hidden-units sweeps (the Keras example's closing question): the form, the sweep
+ * running (started here, or found running after a reload or in another window), the saved ones.
  */
-import type { EngineEvent, SweepPoint, SweepRecord, SweepSettings } from '../../src-main/shared/contract';
-import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec } from '../../src-main/shared/spec';
-import { api } from '../api';
-import { studio } from './store.svelte';
-import { DEFAULT_UNITS_TEXT, formIssues, formSettings, type SweepForm } from './sweep-form';
+import type {
+  BackendInfo,
+  DatasetInfo,
+  EngineEvent,
+  SweepPoint,
+  SweepRecord,
+  SweepSettings,
+} from '../../../src-main/shared/contract';
+import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec } from '../../../src-main/shared/spec';
+import { DEFAULT_UNITS_TEXT, formIssues, formSettings, type SweepForm } from '../sweep-form';
+import type { ConnectionFeature } from './connection.svelte';
+import type { DatasetFeature } from './dataset.svelte';
+import type { EngineCall } from './engine-port';
+import type { NoticesFeature } from './notices.svelte';
+import type { TrainingFeature } from './training.svelte';
 
 export type SweepProgress = Extract<EngineEvent, { kind: 'sweep.progress' }>;
 
@@ -15,15 +24,15 @@ export type SweepProgress = Extract<EngineEvent, { kind: 'sweep.progress' }>;
 export type SweepState = 'running' | 'completed' | 'stopped' | 'interrupted';
 
 const BASE_SETTINGS = {
-  batchSize: KERAS_EXAMPLE_SETTINGS.batchSize ?? 32,
+  batchSize: KERAS_EXAMPLE_SETTINGS.batchSize,
   learningRate: kerasExampleSpec().optimizer.learningRate,
-  seed: KERAS_EXAMPLE_SETTINGS.seed ?? 42,
+  seed: KERAS_EXAMPLE_SETTINGS.seed,
 };
 
-class Experiments {
+export class SweepsFeature {
   form = $state<SweepForm>({
     units: DEFAULT_UNITS_TEXT,
-    epochs: String(KERAS_EXAMPLE_SETTINGS.epochs ?? 5),
+    epochs: String(KERAS_EXAMPLE_SETTINGS.epochs),
     trainLimit: '',
   });
   /** The sweep started (or found running) in this window; kept after it ends so its results stay on screen. */
@@ -37,25 +46,29 @@ class Experiments {
   /** Draw the issue's PyTorch measurements as a dashed second series. */
   showReference = $state(true);
 
-  trainImages = $derived(studio.dataset?.train.count ?? 60000);
   issues = $derived(formIssues(this.form, this.trainImages));
-  /** Anything else holding the engine: it answers BUSY, so Start waits. */
-  busy = $derived(this.running || studio.training.running);
   shown = $derived.by((): SweepRecord | null => {
     if (this.selectedId && this.selectedId !== this.live?.id)
       return this.history.find((record) => record.id === this.selectedId) ?? this.live;
     return this.live ?? this.history[0] ?? null;
   });
 
-  private started = false;
   /** Id of a sweep whose appearance in the list has already been asked for. */
   private listing = '';
 
-  start(): void {
-    if (this.started) return;
-    this.started = true;
-    api.onEvent((event) => this.handleEvent(event));
-    void this.refresh();
+  constructor(
+    private readonly call: EngineCall,
+    private readonly notices: NoticesFeature,
+    private readonly others: { dataset: DatasetFeature; connection: ConnectionFeature; training: TrainingFeature },
+  ) {}
+
+  get trainImages(): number {
+    return this.others.dataset.info?.train.count ?? 60000;
+  }
+
+  /** Anything else holding the engine: it answers BUSY, so Start waits. */
+  get busy(): boolean {
+    return this.running || this.others.training.running;
   }
 
   stateOf(record: SweepRecord): SweepState {
@@ -69,11 +82,11 @@ class Experiments {
   }
 
   async refresh(): Promise<void> {
-    const list = await studio.call('sweep.list', {});
+    const list = await this.call('sweep.list', {});
     if (list) this.history = list;
   }
 
-  handleEvent(event: EngineEvent): void {
+  handle(event: EngineEvent): void {
     switch (event.kind) {
       case 'sweep.progress':
         if (!this.running || !this.live || (this.live.id && this.live.id !== event.id)) this.adopt(event.id);
@@ -93,7 +106,7 @@ class Experiments {
         if (!this.live || this.live.id === event.record.id || !this.live.id) this.live = event.record;
         this.running = false;
         this.stopping = false;
-        if (event.error) studio.error = event.error.message;
+        if (event.error) this.notices.fail(event.error.message);
         void this.refresh();
         break;
       case 'engine.status':
@@ -117,11 +130,11 @@ class Experiments {
     if (!known) void this.refresh().then(() => (this.live = this.history.find((r) => r.id === id) ?? this.live));
   }
 
-  async startSweep(): Promise<void> {
+  async start(): Promise<void> {
     if (this.busy) return;
     const settings = formSettings($state.snapshot(this.form), BASE_SETTINGS, this.trainImages);
     if (!settings) return;
-    await this.run({ settings }, pendingRecord(settings, studio.dataset));
+    await this.run({ settings }, pendingRecord(settings, this.others.dataset.info, this.others.connection.backend));
   }
 
   async resume(record: SweepRecord): Promise<void> {
@@ -130,12 +143,12 @@ class Experiments {
   }
 
   private async run(params: { settings: SweepSettings } | { resumeId: string }, placeholder: SweepRecord) {
-    studio.error = null;
+    this.notices.dismiss();
     this.selectedId = null;
     this.progress = null;
     this.live = placeholder;
     this.running = true;
-    const record = await studio.call('sweep.start', params);
+    const record = await this.call('sweep.start', params);
     this.running = false;
     this.stopping = false;
     if (record) this.live = record;
@@ -146,7 +159,7 @@ class Experiments {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.stopping = true;
-    await studio.call('sweep.stop', {});
+    await this.call('sweep.stop', {});
   }
 
   open(id: string): void {
@@ -154,7 +167,7 @@ class Experiments {
   }
 
   async remove(id: string): Promise<void> {
-    const result = await studio.call('sweep.delete', { id });
+    const result = await this.call('sweep.delete', { id });
     if (!result) return;
     if (this.selectedId === id) this.selectedId = null;
     if (this.live?.id === id) this.live = null;
@@ -168,16 +181,14 @@ function withPoint(record: SweepRecord, point: SweepPoint): SweepRecord {
 }
 
 /** Stands in for the engine's record until its first event names the sweep. */
-function pendingRecord(settings: SweepSettings, dataset: { id: string; name: string } | null): SweepRecord {
+function pendingRecord(settings: SweepSettings, dataset: DatasetInfo | null, backend: BackendInfo | null): SweepRecord {
   return {
     id: '',
     createdAt: new Date().toISOString(),
     settings,
     dataset: { id: dataset?.id ?? '', name: dataset?.name ?? 'MNIST' },
-    backend: studio.backend?.name ?? '',
+    backend: backend?.name ?? '',
     points: [],
     status: 'running',
   };
 }
-
-export const experiments = new Experiments();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec, smallCnnSpec } from '../../src-main/shared/spec';
-import { loadDraft, saveDraft } from './draft';
+import { loadDraft, saveDraft } from './draft-storage';
 
 function memoryStorage() {
   const values = new Map<string, string>();
@@ -11,7 +11,7 @@ function memoryStorage() {
   };
 }
 
-describe('draft', () => {
+describe('draft storage', () => {
   it('round-trips the model and settings', () => {
     const storage = memoryStorage();
     const draft = { presetId: null, spec: smallCnnSpec(), settings: { ...KERAS_EXAMPLE_SETTINGS, epochs: 2 } };
