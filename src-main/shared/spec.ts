@@ -49,6 +49,8 @@ export const LIMITS = {
   sweepSizes: { label: 'Hidden sizes', min: 1, max: 16, whole: true },
   /** Epochs per size in a sweep. */
   sweepEpochs: { label: 'Epochs', min: 1, max: 100, whole: true },
+  /** Epochs of a fine-tune on MNIST plus my drawings. */
+  fineTuneEpochs: { label: 'Fine-tune epochs', min: 1, max: 20, whole: true },
 } as const satisfies Record<string, NumberLimit>;
 
 /** The zod schema of a limited number. */
