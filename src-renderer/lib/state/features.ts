@@ -3,6 +3,7 @@ import { loadDraft } from '../draft-storage';
 import { ConnectionFeature } from './connection.svelte';
 import { DatasetFeature } from './dataset.svelte';
 import { DraftFeature } from './draft.svelte';
+import { DrawingsFeature } from './drawings.svelte';
 import { reportingCall, type EnginePort } from './engine-port';
 import { EvaluationFeature } from './evaluation.svelte';
 import { LibraryFeature } from './library.svelte';
@@ -20,7 +21,8 @@ export function createFeatures(port: EnginePort, storage: Pick<Storage, 'getItem
   const evaluation = new EvaluationFeature(call, notices);
   const library = new LibraryFeature(call, { draft, evaluation });
   const sweeps = new SweepsFeature(call, notices, { dataset, connection, training });
-  return { call, notices, connection, dataset, draft, training, evaluation, library, sweeps };
+  const drawings = new DrawingsFeature(call, notices);
+  return { call, notices, connection, dataset, draft, training, evaluation, library, sweeps, drawings };
 }
 
 export type Features = ReturnType<typeof createFeatures>;
