@@ -63,10 +63,15 @@ test('models export to a typed folder; a broken import is refused in one sentenc
   await card.getByRole('textbox').fill(exportDir);
   await card.getByRole('button', { name: 'Export', exact: true }).click();
   await expect(page.getByRole('status')).toContainText(`to ${exportDir}`);
+  await card.getByRole('button', { name: 'Export…' }).click();
+  await card.getByRole('combobox').selectOption({ label: 'Keras .keras' });
+  await card.getByRole('textbox').fill(exportDir);
+  await card.getByRole('button', { name: 'Export', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText(new RegExp(`to ${exportDir}/[a-z0-9-]+\\.keras\\.$`));
 
   const broken = mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-broken-'));
   writeFileSync(path.join(broken, 'model.json'), '{ not json');
-  await page.getByLabel('Folder to import from').fill(broken);
+  await page.getByLabel('Folder or file to import from').fill(broken);
   await page.getByRole('button', { name: 'Import' }).click();
   const alert = page.getByRole('alert');
   await expect(alert).toBeVisible();

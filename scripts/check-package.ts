@@ -3,7 +3,8 @@
  * electron-builder.yml, same file filters and asarUnpack), but around a stand-in Electron
  * binary, since the real one cannot be downloaded here. Then it checks the archive and runs the
  * packaged engine under Node the way Electron lays it out: JavaScript from app.asar, the .wasm
- * and MNIST files only from app.asar.unpacked.
+ * and MNIST files only from app.asar.unpacked. The stand-in carries a fuse wire with Electron's
+ * own defaults, so the check sees electron-builder flip the fuses electron-builder.yml asks for.
  */
 import { fork } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { extractAll, listPackage } from '@electron/asar';
+import { FuseV1Options, FuseVersion, getCurrentFuseWire } from '@electron/fuses';
 import { build, Platform } from 'electron-builder';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -21,10 +23,43 @@ const check = (ok: boolean, what: string) => {
   if (!ok) failures.push(what);
 };
 
+/** Electron's fuse wire marker, and its default states (V1; '1' on, '0' off), as a real binary has them. */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+const ELECTRON_DEFAULT_FUSES: Record<FuseV1Options, '0' | '1'> = {
+  [FuseV1Options.RunAsNode]: '1',
+  [FuseV1Options.EnableCookieEncryption]: '0',
+  [FuseV1Options.EnableNodeOptionsEnvironmentVariable]: '1',
+  [FuseV1Options.EnableNodeCliInspectArguments]: '1',
+  [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: '0',
+  [FuseV1Options.OnlyLoadAppFromAsar]: '0',
+  [FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]: '0',
+  [FuseV1Options.GrantFileProtocolExtraPrivileges]: '1',
+};
+/** What the packaged app must have: everything that lets others run code through it, off. */
+const REQUIRED_FUSES: Record<FuseV1Options, boolean> = {
+  [FuseV1Options.RunAsNode]: false,
+  [FuseV1Options.EnableCookieEncryption]: true,
+  [FuseV1Options.EnableNodeOptionsEnvironmentVariable]: false,
+  [FuseV1Options.EnableNodeCliInspectArguments]: false,
+  [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: true,
+  [FuseV1Options.OnlyLoadAppFromAsar]: true,
+  [FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]: false,
+  [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
+};
+
 function standInElectron(): string {
   const dist = path.join(work, 'electron-dist');
   mkdirSync(path.join(dist, 'resources'), { recursive: true });
-  writeFileSync(path.join(dist, 'electron'), '#!/bin/sh\necho "stand-in Electron"\n');
+  const wire = Object.values(ELECTRON_DEFAULT_FUSES).join('');
+  const fuses = Buffer.concat([
+    Buffer.from(FUSE_SENTINEL),
+    Buffer.from([Number(FuseVersion.V1), wire.length]),
+    Buffer.from(wire),
+  ]);
+  writeFileSync(
+    path.join(dist, 'electron'),
+    Buffer.concat([Buffer.from('#!/bin/sh\necho "stand-in Electron"\nexit 0\n'), fuses, Buffer.from('\n')]),
+  );
   chmodSync(path.join(dist, 'electron'), 0o755);
   for (const file of ['LICENSE', 'LICENSES.chromium.html', 'chrome-sandbox']) writeFileSync(path.join(dist, file), '');
   return dist;
@@ -69,6 +104,15 @@ await build({
   targets: Platform.LINUX.createTarget('dir'),
   config: { electronDist: standInElectron(), electronVersion, directories: { output, buildResources: 'resources' } },
 });
+
+const fuseWire = await getCurrentFuseWire(path.join(output, 'linux-unpacked', 'mnist-studio'));
+for (const [fuse, wanted] of Object.entries(REQUIRED_FUSES)) {
+  const state = fuseWire[Number(fuse) as FuseV1Options];
+  check(
+    state === (wanted ? 49 : 48),
+    `fuse ${FuseV1Options[Number(fuse)]} is ${wanted ? 'on' : 'off'} in the packaged binary`,
+  );
+}
 
 const resources = path.join(output, 'linux-unpacked', 'resources');
 const archive = path.join(resources, 'app.asar');

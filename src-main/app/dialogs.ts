@@ -32,7 +32,7 @@ export async function importModel(engine: EngineClient, parent: BrowserWindow | 
   const folder = await pickFolder(parent, 'Import a model folder (model.json and its weights)');
   if (!folder) return;
   try {
-    const model = await engine.call('models.import', { dir: folder });
+    const model = await engine.call('models.import', { path: folder });
     await report(parent, 'info', `Imported “${model.name}”.`, 'It is listed under Models, ready to load.');
   } catch (error) {
     await report(parent, 'error', 'The model could not be imported.', (error as Error).message);

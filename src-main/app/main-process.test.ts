@@ -145,6 +145,20 @@ describe('Electron main wiring', () => {
     expect(path.basename(fake.engines[0].modulePath)).toBe('engine.js');
   });
 
+  it('guards every webContents the app creates, not only the main window', () => {
+    const listeners = new Map<string, Listener>();
+    const contents = {
+      on: (event: string, listener: Listener) => listeners.set(event, listener),
+      setWindowOpenHandler: (handler: Listener) => listeners.set('window-open', handler),
+      session: { setPermissionRequestHandler() {}, setPermissionCheckHandler() {}, setDevicePermissionHandler() {} },
+    };
+    fake.appListeners.get('web-contents-created')?.({}, contents);
+    const preventDefault = vi.fn();
+    listeners.get('will-navigate')?.({ preventDefault }, 'https://evil.example/');
+    expect(preventDefault).toHaveBeenCalled();
+    expect(listeners.get('window-open')?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+  });
+
   it('relays a renderer request to the engine and back', async () => {
     const response = await call('engine.info');
     expect(response).toMatchObject({ ok: true, result: { name: expect.stringMatching(/^(tensorflow|wasm|cpu)$/) } });

@@ -9,13 +9,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, screen, session } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, screen, session, shell } from 'electron';
 import { EngineClient } from '../supervisor/engine-client';
 import { importModel, openDatasetFolder, pickFolder } from './dialogs';
 import { forkUtilityEngine } from './engine-process';
 import { registerIpc, sendEngineEvent } from './ipc';
 import { menuTemplate } from './menu';
 import { registerRendererScheme, serveRenderer } from './renderer-protocol';
+import { guardContents } from './security';
 import { createMainWindow } from './window';
 import { fitToDisplays, readWindowState, trackWindowState } from './window-state';
 
@@ -41,6 +42,9 @@ function openWindow(): BrowserWindow {
 
 function start(): void {
   app.enableSandbox();
+  // Every webContents, not only the main window's: whatever a renderer manages to open is
+  // guarded before it loads anything.
+  app.on('web-contents-created', (_event, contents) => guardContents(contents, (url) => void shell.openExternal(url)));
   registerRendererScheme();
   app.setAboutPanelOptions({
     applicationName: 'MNIST Studio',

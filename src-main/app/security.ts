@@ -1,8 +1,9 @@
 /**
  * The renderer's trust boundary: where it may be loaded from, what it may do, and who may talk
- * to main. Kept apart from window creation so a unit test can assert every setting.
+ * to main. main.ts applies guardContents to every webContents the app ever creates (windows,
+ * and anything a compromised renderer might open); the window's webPreferences are in window.ts.
  */
-import type { Session, WebContents, WebPreferences } from 'electron';
+import type { Session, WebContents } from 'electron';
 
 /** The renderer is served from this privileged custom scheme, never from file:// or http. */
 export const APP_SCHEME = 'app';
@@ -26,24 +27,6 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-src 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
-
-export function secureWebPreferences(preloadPath: string): WebPreferences {
-  return {
-    preload: preloadPath,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    experimentalFeatures: false,
-    webviewTag: false,
-    navigateOnDragDrop: false,
-    safeDialogs: true,
-    spellcheck: false,
-  };
-}
 
 /** True only for pages of our own renderer origin (app://studio/...). */
 export function isRendererUrl(url: string | undefined | null): boolean {
@@ -73,13 +56,14 @@ export function denyAllPermissions(session: PermissionSession): void {
   session.setDevicePermissionHandler(() => false);
 }
 
-type GuardedContents = Pick<WebContents, 'on' | 'setWindowOpenHandler'>;
+type GuardedContents = Pick<WebContents, 'on' | 'setWindowOpenHandler'> & { session: PermissionSession };
 
 /**
- * No navigation away from the renderer and no new windows. An https link the user clicks
- * (e.g. in Help) opens in the system browser instead; everything else is dropped.
+ * No permissions, no navigation away from the renderer, no <webview> and no new windows. An
+ * https link the user clicks (e.g. in Help) opens in the system browser; everything else is dropped.
  */
-export function blockNavigation(contents: GuardedContents, openExternal: (url: string) => void): void {
+export function guardContents(contents: GuardedContents, openExternal: (url: string) => void): void {
+  denyAllPermissions(contents.session);
   const guard = (event: { preventDefault(): void }, url: string) => {
     if (isRendererUrl(url)) return;
     event.preventDefault();

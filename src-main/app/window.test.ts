@@ -1,36 +1,27 @@
 /**
- * The security settings of the window as createMainWindow really builds it, against the
- * smallest fake of Electron's BrowserWindow/session/webContents (no Electron binary here).
+ * What the created window does, against the smallest fake of Electron's BrowserWindow (no
+ * Electron binary here): which page and preload it runs, and how it shows. What its renderer
+ * can and cannot reach (no Node, no popups, no navigation, no permissions) is checked in a real
+ * renderer by e2e/electron.spec.ts, and the app-wide guards by security.test.ts.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-type Listener = (...args: unknown[]) => unknown;
-
 const fake = vi.hoisted(() => {
   const state = {
-    windowOptions: undefined as Electron.BrowserWindowConstructorOptions | undefined,
+    options: undefined as Electron.BrowserWindowConstructorOptions | undefined,
     loadedUrl: undefined as string | undefined,
-    contentsListeners: new Map<string, Listener>(),
-    windowOpenHandler: undefined as ((details: { url: string }) => { action: string }) | undefined,
-    permissionRequestHandler: undefined as Listener | undefined,
-    permissionCheckHandler: undefined as Listener | undefined,
-    devicePermissionHandler: undefined as Listener | undefined,
-    openedExternally: [] as string[],
+    onReady: undefined as (() => void) | undefined,
+    calls: [] as string[],
   };
   class BrowserWindow {
-    webContents = {
-      session: {
-        setPermissionRequestHandler: (handler: Listener) => (state.permissionRequestHandler = handler),
-        setPermissionCheckHandler: (handler: Listener) => (state.permissionCheckHandler = handler),
-        setDevicePermissionHandler: (handler: Listener) => (state.devicePermissionHandler = handler),
-      },
-      on: (event: string, listener: Listener) => state.contentsListeners.set(event, listener),
-      setWindowOpenHandler: (handler: typeof state.windowOpenHandler) => (state.windowOpenHandler = handler),
-    };
     constructor(options: Electron.BrowserWindowConstructorOptions) {
-      state.windowOptions = options;
+      state.options = options;
     }
-    once() {}
+    once(event: string, listener: () => void) {
+      if (event === 'ready-to-show') state.onReady = listener;
+    }
+    maximize = () => state.calls.push('maximize');
+    show = () => state.calls.push('show');
     loadURL(url: string) {
       state.loadedUrl = url;
       return Promise.resolve();
@@ -39,78 +30,36 @@ const fake = vi.hoisted(() => {
   return { state, BrowserWindow };
 });
 
-vi.mock('electron', () => ({
-  BrowserWindow: fake.BrowserWindow,
-  nativeTheme: { shouldUseDarkColors: false },
-  shell: { openExternal: (url: string) => fake.state.openedExternally.push(url) },
-}));
+vi.mock('electron', () => ({ BrowserWindow: fake.BrowserWindow, nativeTheme: { shouldUseDarkColors: false } }));
 
 const { createMainWindow } = await import('./window');
 
-function navigate(event: 'will-navigate' | 'will-redirect', url: string): boolean {
-  const preventDefault = vi.fn();
-  fake.state.contentsListeners.get(event)?.({ preventDefault, url }, url);
-  return preventDefault.mock.calls.length > 0;
-}
-
 describe('createMainWindow', () => {
   beforeEach(() => {
-    fake.state.openedExternally = [];
+    fake.state.calls = [];
+  });
+
+  it('runs our preload and our renderer from app://, never a file:// or http page', () => {
     createMainWindow({
       preloadPath: '/app/out/preload/preload.cjs',
       state: { width: 1000, height: 700, maximized: false },
     });
-  });
-
-  it('isolates the renderer: context isolation, sandbox, no Node, web security on', () => {
-    const preferences = fake.state.windowOptions?.webPreferences;
-    expect(preferences).toMatchObject({
-      preload: '/app/out/preload/preload.cjs',
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-    });
-  });
-
-  it('loads the renderer from the app:// origin, not from file://', () => {
+    expect(fake.state.options?.webPreferences?.preload).toBe('/app/out/preload/preload.cjs');
     expect(fake.state.loadedUrl).toBe('app://studio/index.html');
   });
 
-  it('denies every permission request and check', () => {
-    const callback = vi.fn();
-    for (const permission of ['media', 'notifications', 'geolocation', 'clipboard-read', 'openExternal']) {
-      fake.state.permissionRequestHandler?.({}, permission, callback, {});
-    }
-    expect(callback.mock.calls).toEqual(Array(5).fill([false]));
-    expect(fake.state.permissionCheckHandler?.({}, 'media', 'app://studio', {})).toBe(false);
-    expect(fake.state.devicePermissionHandler?.({ deviceType: 'usb' })).toBe(false);
+  it('stays hidden until its first paint, then shows where it was (maximized if it was)', () => {
+    createMainWindow({ preloadPath: 'p', state: { x: 40, y: 30, width: 900, height: 600, maximized: true } });
+    expect(fake.state.options).toMatchObject({ x: 40, y: 30, width: 900, height: 600, show: false });
+    expect(fake.state.calls).toEqual([]);
+    fake.state.onReady?.();
+    expect(fake.state.calls).toEqual(['maximize', 'show']);
   });
 
-  it('blocks navigation and redirects away from the renderer', () => {
-    expect(navigate('will-navigate', 'https://example.com/')).toBe(true);
-    expect(navigate('will-navigate', 'file:///etc/passwd')).toBe(true);
-    expect(navigate('will-redirect', 'http://127.0.0.1:8080/')).toBe(true);
-    expect(navigate('will-navigate', 'app://studio/index.html')).toBe(false);
-  });
-
-  it('opens no new windows; https links go to the system browser', () => {
-    expect(fake.state.windowOpenHandler?.({ url: 'https://keras.io/' })).toEqual({ action: 'deny' });
-    expect(fake.state.windowOpenHandler?.({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' });
-    expect(fake.state.openedExternally).toEqual(['https://keras.io/']);
-  });
-
-  it('refuses to attach <webview> tags', () => {
-    const preventDefault = vi.fn();
-    fake.state.contentsListeners.get('will-attach-webview')?.({ preventDefault });
-    expect(preventDefault).toHaveBeenCalled();
-  });
-
-  it('centres the window when no position was saved', () => {
-    expect(fake.state.windowOptions).toMatchObject({ center: true, width: 1000, height: 700, show: false });
+  it('centres a window with no saved position', () => {
+    createMainWindow({ preloadPath: 'p', state: { width: 1000, height: 700, maximized: false } });
+    expect(fake.state.options).toMatchObject({ center: true });
+    fake.state.onReady?.();
+    expect(fake.state.calls).toEqual(['show']);
   });
 });

@@ -1,6 +1,10 @@
-/** The one application window, created with the secure defaults from security.ts. */
-import { BrowserWindow, nativeTheme, shell } from 'electron';
-import { blockNavigation, denyAllPermissions, RENDERER_URL, secureWebPreferences } from './security';
+/**
+ * The one application window. Its renderer is isolated here, where the window is created (so a
+ * reader or a static scanner sees it): sandboxed, context-isolated, no Node anywhere, web security
+ * on. Navigation, new windows and permissions are refused app-wide (guardContents in main.ts).
+ */
+import { BrowserWindow, nativeTheme } from 'electron';
+import { RENDERER_URL } from './security';
 import { MIN_SIZE, type WindowState } from './window-state';
 
 export interface MainWindowOptions {
@@ -20,10 +24,22 @@ export function createMainWindow({ preloadPath, state, iconPath }: MainWindowOpt
     icon: iconPath,
     show: false,
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#17181c' : '#ffffff',
-    webPreferences: secureWebPreferences(preloadPath),
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+    },
   });
-  denyAllPermissions(window.webContents.session);
-  blockNavigation(window.webContents, (url) => void shell.openExternal(url));
   window.once('ready-to-show', () => {
     if (state.maximized) window.maximize();
     window.show();

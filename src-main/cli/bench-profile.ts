@@ -2,21 +2,26 @@
  * `npx tsx src-main/cli/bench-profile.ts`: where one training step's time goes on the engine's
  * backend. Counts kernel calls per step and the time inside each kernel (wrapping every kernel
  * registered for the backend), then the step time without the wrappers. `--compare VAR`
- * alternates runs with VAR=0 and VAR unset (best of --rounds each, wall and CPU time per step),
- * for A/B tests of a switchable acceleration within one process.
+ * alternates runs with the switch VAR=0 and as the environment has it (best of --rounds each,
+ * wall and CPU time per step), for A/B tests of an acceleration within one process (the
+ * switches are listed in src-main/engine/accel/config.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
-import { initBackend } from '../engine/backend';
+import { ACCEL_OFF_SWITCHES, accelConfigFromEnvironment } from '../engine/accel';
+import { accelerateWasm, initBackend } from '../engine/backend';
 import { loadDataset } from '../engine/dataset';
 import { buildModel } from '../engine/model';
 import { train } from '../engine/train';
 import { kerasExampleSpec } from '../shared/spec';
-import { integerOption, runCli } from './common';
+import { fail, integerOption, runCli } from './common';
 
 const options = new Command('bench-profile')
   .option('--samples <n>', 'training images per measurement', integerOption, 20000)
-  .option('--compare <variables>', 'alternate runs with these environment variables (comma-separated) 0 and unset')
+  .option(
+    '--compare <variables>',
+    'alternate runs with these switches (comma-separated) =0 and as the environment has them',
+  )
   .option('--rounds <n>', 'rounds for --compare', integerOption, 5)
   .parse()
   .opts<{ samples: number; compare?: string; rounds: number }>();
@@ -43,13 +48,13 @@ await runCli(async () => {
   await run();
   if (options.compare) {
     const variables = options.compare.split(',').map((name) => name.trim());
+    const unknown = variables.filter((name) => !(ACCEL_OFF_SWITCHES as readonly string[]).includes(name));
+    if (unknown.length > 0) fail(`--compare takes ${ACCEL_OFF_SWITCHES.join(', ')}; not ${unknown.join(', ')}.`);
     const best = { off: Infinity, on: Infinity, offCpu: Infinity, onCpu: Infinity };
     for (let round = 0; round < options.rounds; round++) {
       for (const setting of ['off', 'on'] as const) {
-        for (const variable of variables) {
-          if (setting === 'off') process.env[variable] = '0';
-          else delete process.env[variable];
-        }
+        const off = Object.fromEntries(variables.map((variable) => [variable, '0']));
+        accelerateWasm(accelConfigFromEnvironment(setting === 'off' ? { ...process.env, ...off } : process.env));
         const cpu = process.cpuUsage();
         const result = await run();
         const used = process.cpuUsage(cpu);
@@ -58,7 +63,7 @@ await runCli(async () => {
         best[cpuKey] = Math.min(best[cpuKey], (used.user + used.system) / 1000 / steps);
       }
     }
-    for (const variable of variables) delete process.env[variable];
+    accelerateWasm(accelConfigFromEnvironment());
     console.log(
       `${variables.join('=0 ')}=0: ${best.off.toFixed(3)} ms/step (cpu ${best.offCpu.toFixed(3)}); on: ${best.on.toFixed(3)} ms/step (cpu ${best.onCpu.toFixed(3)}); on/off ${(best.on / best.off).toFixed(3)}`,
     );

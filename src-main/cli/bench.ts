@@ -13,8 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
-import { accelerationStatus, installAccelerations, removeAccelerations, type AccelerationMode } from '../engine/accel';
-import { initBackend, wasmDirectory } from '../engine/backend';
+import { accelConfigFromEnvironment, type AccelerationMode } from '../engine/accel';
+import { accelerateWasm, initBackend, wasmDirectory } from '../engine/backend';
 import { builtinMnistDirectory, loadDataset, type Dataset } from '../engine/dataset';
 import { evaluate } from '../engine/evaluate';
 import { buildModel } from '../engine/model';
@@ -216,7 +216,9 @@ await runCli(async () => {
   if (options.torch && !python) torch = { skipped: noTorchReason ?? 'no Python with torch' };
   const wasmLoaded = await useBackend('wasm');
   if (!wasmLoaded) skipped.wasm = 'the WebAssembly backend did not load';
-  const status = wasmLoaded ? installAccelerations('best') : undefined;
+  // The switches as this process was started with; the comparisons below change one each.
+  const config = accelConfigFromEnvironment();
+  const status = wasmLoaded ? accelerateWasm({ ...config, mode: 'best' }) : undefined;
   if (status && status.mode !== 'openblas' && status.reason) skipped['wasm + OpenBLAS kernels'] = status.reason;
   for (let round = 1; round <= Math.max(1, options.rounds); round++) {
     if (status) {
@@ -261,20 +263,16 @@ await runCli(async () => {
     training.push(engine);
     if (engine.acceleration === 'openblas') {
       // The same kernels without skipping the inputs' zeros (what a dense dataset would see).
-      process.env.MNIST_STUDIO_SPARSE = '0';
-      try {
-        training.push(
-          await trainOnce(dataset, 'wasm + OpenBLAS, zeros not skipped', 'openblas', options.samples, options.epochs),
-        );
-      } finally {
-        delete process.env.MNIST_STUDIO_SPARSE;
-      }
-      installAccelerations('wasm-transpose');
+      accelerateWasm({ ...config, mode: 'best', sparse: false });
+      training.push(
+        await trainOnce(dataset, 'wasm + OpenBLAS, zeros not skipped', 'openblas', options.samples, options.epochs),
+      );
+      accelerateWasm({ ...config, mode: 'wasm-transpose' });
       training.push(await trainOnce(dataset, 'wasm + transpose/XNNPACK kernels', 'wasm-transpose', options.samples, 1));
     }
-    removeAccelerations();
+    accelerateWasm({ ...config, mode: 'none' });
     training.push(await trainOnce(dataset, 'wasm, stock kernels', 'none', options.baselineSamples, 1));
-    installAccelerations('best');
+    accelerateWasm({ ...config, mode: 'best' });
   }
   if (await useBackend('cpu'))
     training.push(await trainOnce(dataset, 'cpu (JavaScript)', 'n/a', options.cpuSamples, 1));
@@ -291,7 +289,7 @@ await runCli(async () => {
     machine,
     tfjs: tf.version.tfjs,
     datasetLoadMs,
-    engine: engine ? { ...engine, blas: accelerationStatus().blas, rounds: engineRounds } : undefined,
+    engine: engine ? { ...engine, blas: status?.blas, rounds: engineRounds } : undefined,
     torch: 'skipped' in torch ? torch : { ...torch, rounds: torchRounds },
     ratioEngineToTorch: ratio,
     training,

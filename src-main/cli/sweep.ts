@@ -8,7 +8,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { initBackend } from '../engine/backend';
 import { defaultDataHome } from '../engine/engine';
 import { loadDataset } from '../engine/dataset';
-import { DEFAULT_SWEEP_UNITS, ExperimentStore, defaultSweepSettings, newSweepRecord, runSweep } from '../engine/sweep';
+import { RunRecords } from '../engine/runs';
+import { DEFAULT_SWEEP_UNITS, defaultSweepSettings, newSweepRecord, runSweep } from '../engine/sweep';
+import { SweepRecords } from '../engine/sweep-records';
 import { sweepSettingsSchema, type SweepPoint } from '../shared/contract';
 import { fail, integerOption, runCli } from './common';
 
@@ -49,7 +51,8 @@ const pointRow = (p: SweepPoint) =>
 
 await runCli(async () => {
   const log = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);
-  const store = new ExperimentStore(path.join(defaultDataHome(), 'experiments'));
+  const store = new SweepRecords(path.join(defaultDataHome(), 'experiments'));
+  const runs = new RunRecords(path.join(defaultDataHome(), 'runs'));
   const backend = await initBackend();
   const dataset = await loadDataset(options.data ? { kind: 'folder', path: options.data } : { kind: 'builtin' });
   let record;
@@ -83,11 +86,13 @@ await runCli(async () => {
     },
     cliProgress.Presets.legacy,
   );
+  const { id: sweepId, dataset: sweptOn } = record;
   const stopper = new AbortController();
   process.once('SIGINT', () => stopper.abort());
   const finished = await runSweep(record, dataset, {
     signal: stopper.signal,
     persist: (latest) => store.save(latest),
+    startRun: (run) => runs.start({ ...run, dataset: sweptOn, backend: backend.name, sweepId }),
     onProgress: (progress) => {
       if (!bar.isActive) bar.start(100, 0, { units: progress.units, epoch: progress.epoch });
       bar.update(Math.round(progress.fraction * 100), { units: progress.units, epoch: progress.epoch });

@@ -9,8 +9,10 @@ import { initBackend } from '../engine/backend';
 import { loadDataset } from '../engine/dataset';
 import { evaluate } from '../engine/evaluate';
 import { buildModel, formatSummary, summarizeModel, validateSpec } from '../engine/model';
-import { writeModelFolder } from '../engine/store';
-import { train } from '../engine/train';
+import { defaultDataHome } from '../engine/engine';
+import { kerasFormatOf } from '../engine/keras/keras-file';
+import { writeKerasFile, writeModelFolder } from '../engine/model-files';
+import { RunRecords, trainRecorded } from '../engine/runs';
 import type { EpochMetrics } from '../shared/contract';
 import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec, settingsIssues, trainSettingsSchema } from '../shared/spec';
 import { fail, integerOption, runCli } from './common';
@@ -36,7 +38,7 @@ const options = new Command('train')
   .option('--train-limit <n>', 'train on the first N training images only', integerOption)
   .option('--validation-split <f>', 'fraction of training images held out for val_loss/val_acc', Number, 0)
   .option('--data <dir>', 'folder with the four MNIST-format IDX files (default: the embedded MNIST)')
-  .option('--out <dir>', 'save the trained model (TF.js model.json + weights.bin) to this folder')
+  .option('--out <path>', 'save the trained model: FILE.keras or FILE.h5 for Keras, else a TF.js folder')
   .option('--seed <n>', 'seed for weights and shuffling', integerOption, KERAS_EXAMPLE_SETTINGS.seed)
   .option('--augment', 'redraw each training image every epoch (shift, rotation, scale, stroke width)', false)
   .option('--json', 'print one JSON object with the results as the last line', false)
@@ -95,7 +97,11 @@ await runCli(async () => {
   );
   let batches = 0;
   let epochShown = 0;
-  const result = await train(model, spec, dataset.train, settings, {
+  const identity = { id: dataset.info.id, name: dataset.info.name };
+  const runs = new RunRecords(path.join(defaultDataHome(), 'runs'));
+  const params = summary.totalParams;
+  const run = await runs.start({ spec, settings, params, dataset: identity, backend: backend.name, source: 'cli' });
+  const result = await trainRecorded(run, model, spec, dataset.train, settings, {
     onBegin: (info) => (batches = info.batches),
     onBatch: (metrics) => {
       if (metrics.epoch !== epochShown) {
@@ -109,14 +115,24 @@ await runCli(async () => {
       bar.stop();
       log(kerasLine(metrics, batches));
     },
+  }).catch(async (error: unknown) => {
+    await run.fail(error);
+    throw error;
   });
 
   const test = evaluate(model, spec, dataset.test);
+  await run.finish(result, test);
   log(`test_loss: ${test.loss.toFixed(4)} - test_acc: ${test.acc.toFixed(4)}`);
   log(`Backend: ${backend.name}${backend.native ? ' (native TensorFlow)' : ` (${backend.reason})`}`);
   if (backend.accelerations.length) log(`Accelerations: ${backend.accelerations.join('; ')}`);
+  log(`Recorded as run ${run.id} (npm run runs -- show ${run.id})`);
 
-  if (options.out) {
+  const kerasFormat = options.out ? kerasFormatOf(options.out) : undefined;
+  if (options.out && kerasFormat) {
+    const file = path.resolve(options.out);
+    await writeKerasFile(file, model, spec, kerasFormat);
+    log(`Saved the model to ${file}`);
+  } else if (options.out) {
     const folder = path.resolve(options.out);
     await writeModelFolder(folder, model, {
       id: path.basename(folder),
@@ -129,6 +145,7 @@ await runCli(async () => {
       backend: backend.name,
       history: result.history,
       test: { loss: test.loss, acc: test.acc },
+      runId: run.id,
     });
     log(`Saved the model to ${folder}`);
   }

@@ -1,28 +1,58 @@
 /**
  * Picks the fastest tfjs backend that loads here: native TensorFlow (tfjs-node), then
- * WebAssembly, then plain JavaScript. Always reports which one runs and why.
+ * WebAssembly, then plain JavaScript. Always reports which one runs and why. When a backend
+ * starts, its accelerations (if it has any: ACCELERATORS) are installed with the switches of
+ * accel/config.ts; they provide their training step to the seam in step.ts.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../shared/errors';
 import type { BackendInfo } from '../shared/contract';
-import { accelerateWasmBackend } from './accel';
-import { addMissingWasmKernels } from './missing-kernels';
+import {
+  accelConfigFromEnvironment,
+  addMissingWasmKernels,
+  installWasmAcceleration,
+  type AccelConfig,
+  type AccelerationStatus,
+  type Acceleration,
+} from './accel';
+import { trainingSteps } from './step';
 
 export type BackendName = BackendInfo['name'];
 const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 // Not named `require`: electron-vite's ESM shim declares a module-level `require` in the bundle.
 const requireHere = createRequire(import.meta.url);
 
-let active: BackendInfo | undefined;
 let starting: Promise<BackendInfo> | undefined;
-const accelerations: string[] = [];
 
-/** Registers a speed-up the engine installed on the active backend, so the UI can show it. */
-export function noteAcceleration(description: string): void {
-  accelerations.push(description);
-  if (active) active.accelerations = [...accelerations];
+/** A backend's installed speed-ups: what they are (for BackendInfo) and how to take them out. */
+type BackendAcceleration = Acceleration;
+
+/** The backends that have accelerations, and how each installs them. */
+const ACCELERATORS: Partial<Record<BackendName, (config: AccelConfig) => BackendAcceleration>> = {
+  wasm: (config) => installWasmAcceleration(config, trainingSteps),
+};
+
+/** What is installed now, per backend (one at a time: tfjs' kernels are per process). */
+const installed = new Map<BackendName, BackendAcceleration>();
+
+function accelerate(name: BackendName, config: AccelConfig): AccelerationStatus | undefined {
+  installed.get(name)?.remove();
+  installed.delete(name);
+  const install = ACCELERATORS[name];
+  if (!install) return undefined;
+  const acceleration = install(config);
+  installed.set(name, acceleration);
+  return acceleration.status;
+}
+
+/**
+ * Replaces the WebAssembly backend's accelerations with those `config` asks for (the
+ * benchmark and the tests compare settings in one process this way).
+ */
+export function accelerateWasm(config: AccelConfig): AccelerationStatus {
+  return accelerate('wasm', config) as AccelerationStatus;
 }
 
 /** The .wasm files live next to the package's main file; inside an Electron asar they are unpacked. */
@@ -34,7 +64,7 @@ export function wasmDirectory(): string {
 /** A variable specifier: tfjs-node is optional, so neither tsc nor the bundler may require it. */
 const NATIVE_PACKAGE = '@tensorflow/tfjs-node';
 
-async function loadNative(): Promise<void> {
+async function loadNative(): Promise<string[]> {
   try {
     await import(NATIVE_PACKAGE);
   } catch (error) {
@@ -50,9 +80,10 @@ async function loadNative(): Promise<void> {
   if (!(await tf.setBackend('tensorflow'))) {
     throw new StudioError('BACKEND_UNAVAILABLE', 'Native TensorFlow loaded but its backend failed to initialise.');
   }
+  return [];
 }
 
-async function loadWasm(): Promise<void> {
+async function loadWasm(): Promise<string[]> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   wasm.setWasmPaths(wasmDirectory());
   if (!(await tf.setBackend('wasm'))) {
@@ -61,20 +92,20 @@ async function loadWasm(): Promise<void> {
       `The WebAssembly backend failed to initialise from ${wasmDirectory()}.`,
     );
   }
-  // Faster matrix products (OpenBLAS addon, else transpose + XNNPACK); see accel/index.ts.
-  for (const description of accelerateWasmBackend().descriptions) noteAcceleration(description);
-  for (const description of addMissingWasmKernels()) noteAcceleration(description);
+  return addMissingWasmKernels();
 }
 
-async function loadCpu(): Promise<void> {
+async function loadCpu(): Promise<string[]> {
   if (!(await tf.setBackend('cpu'))) {
     throw new StudioError('BACKEND_UNAVAILABLE', 'The JavaScript CPU backend failed to initialise.');
   }
   // Its first use in Node prints a banner recommending tfjs-node; the backend info already says why.
   (tf.backend() as tf.KernelBackend & { firstUse?: boolean }).firstUse = false;
+  return [];
 }
 
-const LOADERS: Record<BackendName, () => Promise<void>> = { tensorflow: loadNative, wasm: loadWasm, cpu: loadCpu };
+/** Each backend's start: resolves with the kernels it had to add (descriptions), or throws why it cannot run. */
+const LOADERS: Record<BackendName, () => Promise<string[]>> = { tensorflow: loadNative, wasm: loadWasm, cpu: loadCpu };
 
 function parseForced(value: string | undefined): BackendName | undefined {
   if (value === undefined || value === '') return undefined;
@@ -89,30 +120,34 @@ function parseForced(value: string | undefined): BackendName | undefined {
  * Initialises tfjs once per process. `MNIST_STUDIO_BACKEND` (or `forced`) pins one backend and
  * fails loudly when that one cannot load; otherwise the first that loads wins.
  */
-export function initBackend(forced = process.env.MNIST_STUDIO_BACKEND): Promise<BackendInfo> {
+export function initBackend(
+  forced = process.env.MNIST_STUDIO_BACKEND,
+  config: AccelConfig = accelConfigFromEnvironment(),
+): Promise<BackendInfo> {
   // One start-up per process: concurrent callers share it instead of racing two backends.
-  starting ??= startBackend(forced).catch((error: unknown) => {
+  starting ??= startBackend(forced, config).catch((error: unknown) => {
     starting = undefined;
     throw error;
   });
   return starting;
 }
 
-async function startBackend(forced: string | undefined): Promise<BackendInfo> {
+async function startBackend(forced: string | undefined, config: AccelConfig): Promise<BackendInfo> {
   const pinned = parseForced(forced);
   const reasons: string[] = [];
   for (const name of pinned ? [pinned] : ORDER) {
     try {
-      await LOADERS[name]();
-      active = {
+      const added = await LOADERS[name]();
+      // The descriptions say why a slower mode runs (e.g. "no OpenBLAS: <why>").
+      const status = accelerate(name, config);
+      const why = name === 'tensorflow' ? undefined : (reasons[0] ?? `Chosen with MNIST_STUDIO_BACKEND=${name}.`);
+      return {
         name,
         native: name === 'tensorflow',
         tfjsVersion: tf.version.tfjs,
-        reason: name === 'tensorflow' ? undefined : (reasons[0] ?? `Chosen with MNIST_STUDIO_BACKEND=${name}.`),
-        accelerations: [...accelerations],
+        reason: reasons.length > 1 ? reasons.join(' ') : why,
+        accelerations: [...(status?.descriptions ?? []), ...added],
       };
-      if (reasons.length > 1) active.reason = reasons.join(' ');
-      return active;
     } catch (error) {
       const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
       if (pinned) {
@@ -122,8 +157,4 @@ async function startBackend(forced: string | undefined): Promise<BackendInfo> {
     }
   }
   throw new StudioError('BACKEND_UNAVAILABLE', `No tfjs backend could load: ${reasons.join(' ')}`);
-}
-
-export function backendInfo(): BackendInfo | undefined {
-  return active;
 }

@@ -93,11 +93,41 @@ export function splitOf(dataset: Dataset, split: Split): LabelledImages {
   return split === 'train' ? dataset.train : dataset.test;
 }
 
+/** Math.fround(pixel / 255): what storing `pixel / 255` into a Float32Array gives. */
+const SCALED = Float32Array.from({ length: 256 }, (_, pixel) => pixel / 255);
+
 /**
- * Makes one batch: images scaled to 0..1 floats in the model's input shape, labels one-hot.
- * `indices` picks the examples; scratch buffers are reused between batches.
+ * Steps 2 and 3 of the Keras example for the examples indices[start, end): pixels scaled to
+ * 0..1 into `xs` (row after row) and one-hot labels into `ys`. The one place this happens in
+ * JavaScript (the OpenBLAS addon's gatherBatch computes the same float32 values natively).
  */
-export class Batcher {
+export function writeBatch(
+  set: LabelledImages,
+  indices: ArrayLike<number>,
+  start: number,
+  end: number,
+  xs: Float32Array,
+  ys: Float32Array,
+): void {
+  const pixels = set.rows * set.cols;
+  const { images, labels } = set;
+  ys.fill(0, 0, (end - start) * NUM_CLASSES);
+  for (let row = 0; row < end - start; row++) {
+    const example = indices[start + row];
+    const source = example * pixels;
+    const target = row * pixels;
+    for (let p = 0; p < pixels; p++) xs[target + p] = SCALED[images[source + p]];
+    ys[row * NUM_CLASSES + labels[example]] = 1;
+  }
+}
+
+/** Makes batches: the examples' images (float, in the model's input shape) and one-hot labels. */
+export interface BatchSource {
+  batch(indices: ArrayLike<number>, start: number, end: number): { xs: tf.Tensor; ys: tf.Tensor2D };
+}
+
+/** Batches through JavaScript arrays that tf.tensor copies; scratch buffers are reused between batches. */
+export class Batcher implements BatchSource {
   private pixels = new Float32Array(0);
   private oneHot = new Float32Array(0);
 
@@ -108,20 +138,12 @@ export class Batcher {
 
   batch(indices: ArrayLike<number>, start: number, end: number): { xs: tf.Tensor; ys: tf.Tensor2D } {
     const size = end - start;
-    if (this.pixels.length !== size * IMAGE_PIXELS) {
-      this.pixels = new Float32Array(size * IMAGE_PIXELS);
+    const pixels = this.set.rows * this.set.cols;
+    if (this.pixels.length !== size * pixels) {
+      this.pixels = new Float32Array(size * pixels);
       this.oneHot = new Float32Array(size * NUM_CLASSES);
-    } else {
-      this.oneHot.fill(0);
     }
-    const { images, labels } = this.set;
-    for (let row = 0; row < size; row++) {
-      const example = indices[start + row];
-      const source = example * IMAGE_PIXELS;
-      const target = row * IMAGE_PIXELS;
-      for (let p = 0; p < IMAGE_PIXELS; p++) this.pixels[target + p] = images[source + p] / 255;
-      this.oneHot[row * NUM_CLASSES + labels[example]] = 1;
-    }
+    writeBatch(this.set, indices, start, end, this.pixels, this.oneHot);
     return {
       xs: tf.tensor(this.pixels, [size, ...this.inputShape]),
       ys: tf.tensor2d(this.oneHot, [size, NUM_CLASSES]),

@@ -102,7 +102,10 @@ describe('DrawingStore', () => {
     expect(Array.from(dataset.train.images)).toEqual(Array.from((await store.images()).images));
     expect((await readdir(home)).filter((name) => name.startsWith('.'))).toEqual([]);
     await expect(store.export(path.join(home, 'nowhere'))).rejects.toThrow(
-      `Cannot export the drawings to ${path.join(home, 'nowhere')}: the folder cannot be created there.`,
+      `Cannot export to ${path.join(home, 'nowhere')}: there is no such folder; choose an existing one.`,
+    );
+    await expect(store.export('exports')).rejects.toThrow(
+      'Cannot export to "exports": give the full path of an existing folder.',
     );
   });
 });

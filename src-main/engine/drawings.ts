@@ -1,22 +1,19 @@
 /**
  * "My drawings": drawings the pad misread, each kept with the digit the person said it is, in
  * the data folder (drawings/, one JSON file per drawing: strokes, the 28x28 image the model saw,
- * the label). Every write goes to a hidden partial file, is flushed, and is renamed into place,
- * so an interrupted save never leaves half a drawing; a folder of them exports as the four IDX
- * files of a dataset.
+ * the label). Every write goes through atomic-file.ts, so an interrupted save never leaves half
+ * a drawing; the drawings export as the four IDX files of a dataset folder.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { drawingSchema, type Drawing, type DrawingSummary } from '../shared/contract';
 import { digitImage, type Stroke } from '../shared/drawing';
 import { StudioError } from '../shared/errors';
 import { IMAGE_PIXELS, IMAGE_SIZE } from '../shared/spec';
+import { fileProblem, isPartial, removeAtomically, writeFileAtomically, writeFolderAtomically } from './atomic-file';
 import { encodeIdx, type LabelledImages } from './idx';
-import { fileProblem, writeDurably } from './store';
-
-const PARTIAL_PREFIX = '.partial-';
 
 /** The folder an export makes, and the four files a dataset folder holds (dataset.ts reads them). */
 export const EXPORT_FOLDER = 'my-drawings';
@@ -26,19 +23,6 @@ const IDX_FILES = {
   testImages: 't10k-images-idx3-ubyte',
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
-
-/** Flushes a folder's entries so that a rename into it survives a power loss (where the OS allows). */
-async function syncFolder(folder: string): Promise<void> {
-  const handle = await open(folder, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EISDIR') throw error;
-  } finally {
-    await handle.close();
-  }
-}
 
 /** The 784 pixels (0..255) of the image the model sees of `strokes`. */
 export function drawingPixels(strokes: Stroke[]): Uint8Array {
@@ -69,15 +53,10 @@ export class DrawingStore {
       pixels: Buffer.from(pixels).toString('base64'),
       strokes,
     };
-    const target = this.file(drawing.id);
-    const partial = path.join(this.directory, `${PARTIAL_PREFIX}${drawing.id}.json`);
     try {
       await mkdir(this.directory, { recursive: true });
-      await writeDurably(partial, JSON.stringify(drawing));
-      await rename(partial, target);
-      await syncFolder(this.directory);
+      await writeFileAtomically(this.file(drawing.id), JSON.stringify(drawing));
     } catch (error) {
-      await rm(partial, { force: true }).catch(() => undefined);
       throw new StudioError('DRAWING_FILE', `Cannot keep the drawing in ${this.directory}: ${fileProblem(error)}.`);
     }
     return summary(drawing);
@@ -88,7 +67,7 @@ export class DrawingStore {
     if (!existsSync(this.directory)) return [];
     const drawings: Drawing[] = [];
     for (const entry of await readdir(this.directory)) {
-      if (entry.startsWith('.') || !entry.endsWith('.json')) continue;
+      if (isPartial(entry) || !entry.endsWith('.json')) continue;
       try {
         const parsed = drawingSchema.safeParse(JSON.parse(await readFile(path.join(this.directory, entry), 'utf8')));
         if (parsed.success && Buffer.from(parsed.data.pixels, 'base64').length === IMAGE_PIXELS)
@@ -108,7 +87,7 @@ export class DrawingStore {
     const file = this.file(id);
     if (!existsSync(file)) throw new StudioError('NOT_FOUND', `There is no drawing "${id}".`);
     try {
-      await rm(file);
+      await removeAtomically(file);
     } catch (error) {
       throw new StudioError('DRAWING_FILE', `Cannot delete the drawing ${file}: ${fileProblem(error)}.`);
     }
@@ -124,29 +103,36 @@ export class DrawingStore {
    * Writes the drawings as a dataset folder `targetDir/my-drawings` (or my-drawings-2, ...) with
    * the four IDX files: every drawing in train-*, and the same drawings again in t10k-* (a dataset
    * folder needs both and an IDX file cannot hold zero images), so it opens in the Dataset view.
-   * The folder is written under a hidden name and renamed into place when complete.
+   * The folder is written atomically (atomic-file.ts): complete, or not there at all.
    */
   async export(targetDir: string): Promise<{ path: string; count: number }> {
     const set = await this.images();
     if (set.count === 0) throw new StudioError('NOT_FOUND', 'There are no drawings to export yet.');
-    const parent = path.resolve(targetDir);
+    if (!path.isAbsolute(targetDir))
+      throw new StudioError(
+        'DRAWING_FILE',
+        `Cannot export to "${targetDir}": give the full path of an existing folder.`,
+      );
+    const parent = path.normalize(targetDir);
+    const stats = await stat(parent).catch(() => undefined);
+    if (!stats?.isDirectory())
+      throw new StudioError(
+        'DRAWING_FILE',
+        `Cannot export to ${parent}: there is no such folder; choose an existing one.`,
+      );
     let destination = path.join(parent, EXPORT_FOLDER);
     for (let n = 2; existsSync(destination); n++) destination = path.join(parent, `${EXPORT_FOLDER}-${n}`);
-    const partial = path.join(parent, `${PARTIAL_PREFIX}${EXPORT_FOLDER}-${randomBytes(3).toString('hex')}`);
     const images = encodeIdx([set.count, IMAGE_SIZE, IMAGE_SIZE], set.images);
     const labels = encodeIdx([set.count], set.labels);
+    const files = {
+      [IDX_FILES.trainImages]: images,
+      [IDX_FILES.trainLabels]: labels,
+      [IDX_FILES.testImages]: images,
+      [IDX_FILES.testLabels]: labels,
+    };
     try {
-      if (!existsSync(parent)) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
-      await mkdir(partial);
-      await writeDurably(path.join(partial, IDX_FILES.trainImages), images);
-      await writeDurably(path.join(partial, IDX_FILES.trainLabels), labels);
-      await writeDurably(path.join(partial, IDX_FILES.testImages), images);
-      await writeDurably(path.join(partial, IDX_FILES.testLabels), labels);
-      await syncFolder(partial);
-      await rename(partial, destination);
-      await syncFolder(parent);
+      await writeFolderAtomically(destination, files, { replace: false });
     } catch (error) {
-      await rm(partial, { recursive: true, force: true }).catch(() => undefined);
       throw new StudioError('DRAWING_FILE', `Cannot export the drawings to ${parent}: ${fileProblem(error)}.`);
     }
     return { path: destination, count: set.count };

@@ -1,31 +1,40 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../shared/contract';
 import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec } from '../shared/spec';
 import { Engine } from './engine';
 
-let home: string;
-let engine: Engine;
-const events: EngineEvent[] = [];
 const settings = { ...KERAS_EXAMPLE_SETTINGS, epochs: 2, trainLimit: 2000, validationSplit: 0.1 };
 
-beforeAll(async () => {
+// Every case starts from a new engine with an empty home: none depends on another.
+let home: string;
+let engine: Engine;
+let events: EngineEvent[];
+
+beforeEach(async () => {
   home = await mkdtemp(path.join(os.tmpdir(), 'mnist-engine-'));
   engine = new Engine(home);
+  events = [];
   engine.onEvent((event) => events.push(event));
 });
-afterAll(async () => {
+afterEach(async () => {
   engine.dispose();
   await rm(home, { recursive: true, force: true });
 });
+
+async function firstTestImage(): Promise<number[]> {
+  const page = await engine.handle('dataset.images', { split: 'test', indices: [0] });
+  return Array.from(Buffer.from(page.pixels, 'base64'), (v) => v / 255);
+}
 
 describe('Engine', () => {
   it('says there is no model before one is trained', async () => {
     await expect(engine.handle('model.predict', { images: [new Array(784).fill(0)] })).rejects.toThrow(
       'There is no model yet; train one or load a saved model first.',
     );
+    await expect(engine.handle('model.evaluate', {})).rejects.toThrow('There is no model yet');
     expect(await engine.handle('model.current', {})).toBeNull();
   });
 
@@ -37,7 +46,6 @@ describe('Engine', () => {
   });
 
   it('trains with events in order, refuses a second run meanwhile, and keeps the model', async () => {
-    events.length = 0;
     const running = engine.handle('model.fit', { spec: kerasExampleSpec(64), settings });
     await expect(engine.handle('model.fit', { spec: kerasExampleSpec(64), settings })).rejects.toThrow(
       'Cannot start another training run while training or a sweep runs; stop it first.',
@@ -53,13 +61,13 @@ describe('Engine', () => {
     expect(current?.params).toBe(784 * 64 + 64 + 650);
   });
 
-  it('evaluates, predicts, saves and loads the trained model', async () => {
+  it('evaluates, predicts, saves and loads a trained model', async () => {
+    await engine.handle('model.fit', { spec: kerasExampleSpec(64), settings });
     const evaluation = await engine.handle('model.evaluate', {});
     expect(evaluation.count).toBe(10_000);
     expect(evaluation.acc).toBeGreaterThan(0.8);
     expect(evaluation.confusion.flat().reduce((a, b) => a + b)).toBe(10_000);
-    const page = await engine.handle('dataset.images', { split: 'test', indices: [0] });
-    const image = Array.from(Buffer.from(page.pixels, 'base64'), (v) => v / 255);
+    const image = await firstTestImage();
     const { probabilities } = await engine.handle('model.predict', { images: [image] });
     expect(probabilities[0].reduce((a, b) => a + b)).toBeCloseTo(1, 4);
     const saved = await engine.handle('models.save', { name: 'quick run' });

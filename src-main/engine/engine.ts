@@ -15,8 +15,11 @@ import { evaluate } from './evaluate';
 import { fineTuneSettings, readingScore, repeatsFor, withDrawings } from './finetune';
 import { buildModel, validateSpec } from './model';
 import { predict } from './predict';
-import { ModelStore } from './store';
-import { ExperimentStore, newSweepRecord, runSweep } from './sweep';
+import { engineMemory } from './memory';
+import { RunRecords, type RunRecorder } from './runs';
+import { SavedModels } from './saved-models';
+import { newSweepRecord, runSweep } from './sweep';
+import { SweepRecords } from './sweep-records';
 import { train } from './train';
 
 /** Where models (and later experiments) live: MNIST_STUDIO_HOME, else the XDG config folder. */
@@ -34,6 +37,7 @@ interface CurrentModel {
   history: Result<'model.fit'>['history'];
   test?: { loss: number; acc: number };
   savedAs?: string;
+  runId?: string;
 }
 
 type Handlers = { [M in Method]: (params: ReturnType<typeof parseParams<M>>) => Promise<Result<M>> };
@@ -44,13 +48,15 @@ export class Engine {
   private current: CurrentModel | undefined;
   private training: AbortController | undefined;
   private listeners = new Set<(event: EngineEvent) => void>();
-  readonly store: ModelStore;
-  readonly experiments: ExperimentStore;
+  readonly savedModels: SavedModels;
+  readonly sweepRecords: SweepRecords;
+  readonly runs: RunRecords;
   readonly drawings: DrawingStore;
 
   constructor(readonly home = defaultDataHome()) {
-    this.store = new ModelStore(path.join(home, 'models'));
-    this.experiments = new ExperimentStore(path.join(home, 'experiments'));
+    this.savedModels = new SavedModels(path.join(home, 'models'));
+    this.sweepRecords = new SweepRecords(path.join(home, 'experiments'));
+    this.runs = new RunRecords(path.join(home, 'runs'));
     this.drawings = new DrawingStore(path.join(home, 'drawings'));
   }
 
@@ -108,7 +114,7 @@ export class Engine {
   }
 
   private readonly handlers: Handlers = {
-    'engine.info': async () => initBackend(),
+    'engine.info': async () => ({ ...(await initBackend()), memory: engineMemory() }),
 
     'dataset.load': async ({ source }) => {
       this.requireIdle('change the dataset');
@@ -137,28 +143,41 @@ export class Engine {
       const spec = validateSpec(rawSpec);
       return this.exclusively('start another training run', async (signal) => {
         let model: tf.LayersModel | undefined;
+        let run: RunRecorder | undefined;
         try {
-          await initBackend();
+          const backend = await initBackend();
           const dataset = await this.ensureDataset();
           const trained = buildModel(spec, settings.seed);
           model = trained;
-          const result = await train(trained, spec, dataset.train, settings, {
+          const params = trained.countParams();
+          const identity = { id: dataset.info.id, name: dataset.info.name };
+          const source = 'app';
+          const started = await this.runs.start({
+            spec,
+            settings,
+            params,
+            dataset: identity,
+            backend: backend.name,
+            source,
+          });
+          run = started;
+          const callbacks = started.watch({
             signal,
-            onBegin: (info) => this.emit({ kind: 'train.begin', ...info, params: trained.countParams() }),
+            onBegin: (info) => this.emit({ kind: 'train.begin', ...info, params, runId: started.id }),
             onBatch: (metrics) => this.emit({ kind: 'train.batch', metrics }),
             onEpoch: (metrics) => this.emit({ kind: 'train.epoch', metrics }),
           });
-          this.replaceCurrent({
-            model: trained,
-            spec,
-            settings,
-            dataset: { id: dataset.info.id, name: dataset.info.name },
-            history: result.history,
-          });
+          const result = await train(trained, spec, dataset.train, settings, callbacks);
+          const history = result.history;
+          this.replaceCurrent({ model: trained, spec, settings, dataset: identity, history, runId: started.id });
+          model = undefined;
+          run = undefined;
+          await started.finish(result);
           this.emit({ kind: 'train.end', result });
           return result;
         } catch (error) {
           model?.dispose();
+          await run?.fail(error);
           this.emit({ kind: 'train.end', result: null, error: toErrorPayload(error) });
           throw error;
         }
@@ -169,8 +188,8 @@ export class Engine {
 
     'model.current': async () => {
       if (!this.current) return null;
-      const { spec, settings, dataset, history, savedAs, model } = this.current;
-      return { spec, settings, dataset, history, savedAs, params: model.countParams() };
+      const { spec, settings, dataset, history, savedAs, runId, model } = this.current;
+      return { spec, settings, dataset, history, savedAs, runId, params: model.countParams() };
     },
 
     'model.evaluate': async () => {
@@ -179,6 +198,8 @@ export class Engine {
       const dataset = await this.ensureDataset();
       const result = evaluate(current.model, current.spec, dataset.test);
       current.test = { loss: result.loss, acc: result.acc };
+      // The run's record is a bonus here: if it cannot be written, the evaluation still stands.
+      if (current.runId) await this.runs.setTest(current.runId, current.test).catch(() => false);
       return result;
     },
 
@@ -219,6 +240,8 @@ export class Engine {
           current.history = [...current.history, ...training.history];
           current.test = after.test;
           current.savedAs = undefined;
+          // Fine-tunes are not recorded as runs: the run the model came from no longer describes it.
+          current.runId = undefined;
           this.emit({ kind: 'train.end', result: training });
           return { before, after, repeats, training };
         } catch (error) {
@@ -235,13 +258,13 @@ export class Engine {
 
     'drawings.export': async ({ dir }) => this.drawings.export(dir),
 
-    'models.list': async () => this.store.list(),
+    'models.list': async () => this.savedModels.list(),
 
     'models.save': async ({ name }) => {
       this.requireIdle('save');
       const current = this.requireModel();
       const backend = await initBackend();
-      const saved = await this.store.save(current.model, {
+      const saved = await this.savedModels.save(current.model, {
         name,
         spec: current.spec,
         settings: current.settings,
@@ -250,26 +273,28 @@ export class Engine {
         backend: backend.name,
         history: current.history,
         test: current.test,
+        runId: current.runId,
       });
       current.savedAs = saved.id;
+      if (current.runId) await this.runs.addSavedModel(current.runId, saved.id).catch(() => false);
       return saved;
     },
 
     'models.load': async ({ id }) => {
       this.requireIdle('load a model');
       await initBackend();
-      const { model, metadata } = await this.store.load(id);
+      const { model, metadata } = await this.savedModels.load(id);
       this.replaceCurrent({ ...metadata, model, savedAs: metadata.id });
       return { ...metadata, params: model.countParams(), savedAs: metadata.id };
     },
 
-    'models.delete': async ({ id }) => ({ deleted: await this.store.remove(id) }),
+    'models.delete': async ({ id }) => ({ deleted: await this.savedModels.remove(id) }),
 
-    'models.export': async ({ id, dir }) => ({ path: await this.store.export(id, dir) }),
+    'models.export': async ({ id, dir, format }) => ({ path: await this.savedModels.export(id, dir, format) }),
 
-    'models.import': async ({ dir }) => {
+    'models.import': async ({ path: source }) => {
       await initBackend();
-      return this.store.import(dir);
+      return this.savedModels.import(source);
     },
 
     'sweep.start': async (params) =>
@@ -280,24 +305,25 @@ export class Engine {
           const dataset = await this.ensureDataset();
           record =
             'resumeId' in params
-              ? await this.experiments.get(params.resumeId)
+              ? await this.sweepRecords.get(params.resumeId)
               : newSweepRecord(params.settings, dataset, backend.name);
-          const id = record.id;
+          const { id, dataset: identity } = record;
           record = await runSweep(record, dataset, {
             signal,
             persist: (latest) => {
               record = latest;
-              return this.experiments.save(latest);
+              return this.sweepRecords.save(latest);
             },
             onProgress: (progress) => this.emit({ kind: 'sweep.progress', id, ...progress }),
             onPoint: (point) => this.emit({ kind: 'sweep.point', id, point }),
+            startRun: (run) => this.runs.start({ ...run, dataset: identity, backend: backend.name, sweepId: id }),
           });
           this.emit({ kind: 'sweep.end', record });
           return record;
         } catch (error) {
           if (record) {
             record = { ...record, status: 'stopped' };
-            await this.experiments.save(record).catch(() => undefined);
+            await this.sweepRecords.save(record).catch(() => undefined);
             this.emit({ kind: 'sweep.end', record, error: toErrorPayload(error) });
           }
           throw error;
@@ -306,12 +332,17 @@ export class Engine {
 
     'sweep.stop': async () => this.stopRunning(),
 
-    'sweep.list': async () => this.experiments.list(),
+    'sweep.list': async () => this.sweepRecords.list(),
 
     'sweep.delete': async ({ id }) => {
       this.requireIdle('delete a sweep');
-      return { deleted: await this.experiments.remove(id) };
+      return { deleted: await this.sweepRecords.remove(id) };
     },
+
+    'runs.list': async () => this.runs.list(),
+    'runs.get': async ({ id }) => this.runs.get(id),
+    'runs.rename': async ({ id, name }) => this.runs.rename(id, name),
+    'runs.delete': async ({ id }) => ({ deleted: await this.runs.remove(id) }),
   };
 
   private page(split: 'train' | 'test', total: number, indices: number[]): Result<'dataset.samples'> {
@@ -329,15 +360,6 @@ export class Engine {
   private replaceCurrent(next: CurrentModel): void {
     if (this.current && this.current.model !== next.model) this.current.model.dispose();
     this.current = next;
-  }
-
-  /** Direct access for the CLI and benchmarks, which run the engine in-process. */
-  async datasetNow(): Promise<Dataset> {
-    return this.ensureDataset();
-  }
-
-  currentModel(): tf.LayersModel | undefined {
-    return this.current?.model;
   }
 
   dispose(): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classificationMetrics } from './evaluate';
+import { classificationMetrics, scoreRows } from './evaluate';
 
 describe('classificationMetrics', () => {
   // Three classes, eight examples, worked by hand:
@@ -31,5 +31,34 @@ describe('classificationMetrics', () => {
   it('gives 0 rather than NaN for a class never predicted or never present', () => {
     const metrics = classificationMetrics([0, 0], [0, 0], 2);
     expect(metrics.perClass[1]).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
+  });
+});
+
+describe('scoreRows', () => {
+  // Two classes' worth of outputs would not do: rows are NUM_CLASSES (10) wide.
+  const row = (hot: number, value = 0.91) =>
+    Array.from({ length: 10 }, (_, c) => (c === hot ? value : (1 - value) / 9));
+  const labels = Uint8Array.from([3, 5, 7]);
+
+  it('counts rows whose first maximum is the label, sums clipped cross-entropy, and fills predictions', () => {
+    const tie = new Array(10).fill(0.1);
+    const outputs = [...row(3), ...row(2), ...tie];
+    const predicted = new Uint8Array(3);
+    const { correct, lossSum, finite } = scoreRows(outputs, labels, [0, 1, 2], 0, 3, predicted);
+    expect(correct).toBe(1);
+    expect(Array.from(predicted)).toEqual([3, 2, 0]);
+    expect(lossSum).toBeCloseTo(-Math.log(0.91) - Math.log(0.01) - Math.log(0.1), 10);
+    expect(finite).toBe(true);
+  });
+
+  it('picks rows through the indices, clips a zero probability at 1e-7, and notices NaN', () => {
+    const outputs = [...row(5, 1), ...row(0, 1)];
+    const scores = scoreRows(outputs, labels, [2, 1, 0], 1, 3);
+    expect(scores.correct).toBe(1);
+    expect(scores.lossSum).toBeCloseTo(-Math.log(1 - 1e-7) - Math.log(1e-7), 6);
+    expect(scores.finite).toBe(true);
+    const withNaN = [...row(3), ...row(5)];
+    withNaN[12] = Number.NaN;
+    expect(scoreRows(withNaN, labels, [0, 1], 0, 2).finite).toBe(false);
   });
 });

@@ -23,23 +23,23 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Unzips when the bytes are gzip, refusing output larger than MAX_IDX_BYTES. */
-export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
+/** Unzips when the bytes are gzip, refusing output larger than `maxBytes`. */
+export function maybeGunzip(bytes: Uint8Array, file: string, maxBytes = MAX_IDX_BYTES): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   try {
-    return gunzipSync(bytes, { maxOutputLength: MAX_IDX_BYTES });
+    return gunzipSync(bytes, { maxOutputLength: maxBytes });
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_BUFFER_TOO_LARGE' || code === 'ERR_OUT_OF_RANGE') {
-      fail(file, `it unpacks to more than ${MAX_IDX_BYTES} bytes`);
+      fail(file, `it unpacks to more than ${maxBytes} bytes`);
     }
     fail(file, 'its gzip data is corrupt or cut short');
   }
 }
 
-/** Parses an unsigned-byte IDX file with `expectedRank` dimensions. */
-export function parseIdx(raw: Uint8Array, file: string, expectedRank: number): IdxArray {
-  const bytes = maybeGunzip(raw, file);
+/** Parses an unsigned-byte IDX file with `expectedRank` dimensions, of at most `maxBytes` values. */
+export function parseIdx(raw: Uint8Array, file: string, expectedRank: number, maxBytes = MAX_IDX_BYTES): IdxArray {
+  const bytes = maybeGunzip(raw, file, maxBytes);
   if (bytes.length === 0) fail(file, 'the file is empty');
   if (bytes.length < 4) fail(file, `only ${bytes.length} bytes, shorter than the 4-byte magic number`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
@@ -64,8 +64,8 @@ export function parseIdx(raw: Uint8Array, file: string, expectedRank: number): I
     if (size === 0) fail(file, `dimension ${i + 1} is 0`);
     dims.push(size);
     expectedValues *= size;
-    if (expectedValues > MAX_IDX_BYTES)
-      fail(file, `the header claims ${dims.join('x')}... values, more than the ${MAX_IDX_BYTES} allowed`);
+    if (expectedValues > maxBytes)
+      fail(file, `the header claims ${dims.join('x')}... values, more than the ${maxBytes} allowed`);
   }
   const actualValues = bytes.length - headerLength;
   if (actualValues < expectedValues) {

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { kerasExampleSpec, smallCnnSpec, summarizeSpec, type ModelSpec } from '../shared/spec';
 import { initBackend } from './backend';
@@ -95,4 +96,23 @@ describe('validateSpec', () => {
       /optimizer\.learningRate/,
     );
   });
+});
+
+describe('disposing a model', () => {
+  it.each(['rmsprop', 'adam', 'sgd', 'adagrad'] as const)(
+    "frees its %s optimizer's state too, so repeated runs leave no tensors behind",
+    async (name) => {
+      const spec: ModelSpec = { ...kerasExampleSpec(16), optimizer: { name, learningRate: 0.01 } };
+      const x = tf.randomUniform([8, 784]);
+      const y = tf.oneHot(tf.range(0, 8, 1, 'int32'), 10);
+      const before = tf.memory().numTensors;
+      for (let run = 0; run < 3; run++) {
+        const model = buildModel(spec, run);
+        await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+        model.dispose();
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, y]);
+    },
+  );
 });

@@ -85,8 +85,20 @@ export function buildModel(spec: ModelSpec, seed = 42): tf.Sequential {
   return model;
 }
 
+/** tfjs' own flag: a model disposes its optimizer (and the optimizer's state) only when it owns it. */
+interface OptimizerOwnership {
+  isOptimizerOwned: boolean;
+}
+
+/**
+ * Compiles with an optimizer built from the spec (a string would lose the learning rate). tfjs
+ * treats an Optimizer passed in as the caller's and leaves its state (RMSprop's mean squares,
+ * Adam's moments: one or two tensors per weight) behind on model.dispose(); the optimizer is
+ * made here for this model alone, so the model is made its owner and dispose() frees it too.
+ */
 export function compileModel(model: tf.LayersModel, spec: ModelSpec): void {
   model.compile({ optimizer: createOptimizer(spec), loss: spec.loss, metrics: ['accuracy'] });
+  (model as unknown as OptimizerOwnership).isOptimizerOwned = true;
 }
 
 /** The summary read back from the built tf model (the engine's truth; the renderer computes its own). */

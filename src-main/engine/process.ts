@@ -3,8 +3,9 @@
  * utilityProcess (process.parentPort) or as a Node child process (process.send) alike.
  * Every incoming message is validated; a bad one gets an error response, never a crash.
  */
-import { requestSchema, type EngineOutput } from '../shared/contract';
+import { requestId, requestSchema, type EngineOutput } from '../shared/contract';
 import { StudioError, toErrorPayload } from '../shared/errors';
+import { sweepPartials } from './atomic-file';
 import { Engine } from './engine';
 
 interface ParentPort {
@@ -33,16 +34,24 @@ const engine = new Engine();
 const channel = connect();
 
 engine.onEvent((event) => channel.send({ type: 'event', event }));
+// What interrupted saves left goes before any request runs, so no new save is swept half-written.
+const swept = Promise.all([
+  engine.savedModels.sweepPartials(),
+  engine.sweepRecords.sweepPartials(),
+  sweepPartials(engine.runs.directory),
+  sweepPartials(engine.drawings.directory),
+]).catch(() => undefined);
 
 channel.onMessage(async (data) => {
   const parsed = requestSchema.safeParse(data);
   if (!parsed.success) {
-    const id = typeof (data as { id?: unknown })?.id === 'number' ? (data as { id: number }).id : -1;
+    const id = requestId(data);
     const error = new StudioError('INVALID_MESSAGE', 'The engine received a malformed request and ignored it.');
     channel.send({ type: 'response', response: { id, ok: false, error: toErrorPayload(error) } });
     return;
   }
   const { id, method, params } = parsed.data;
+  await swept;
   try {
     const result = await engine.handle(method, params);
     channel.send({ type: 'response', response: { id, ok: true, result } });
@@ -51,5 +60,5 @@ channel.onMessage(async (data) => {
   }
 });
 
-void engine.store.sweepPartials();
+await swept;
 channel.send({ type: 'event', event: { kind: 'engine.status', state: 'ready' } });

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepRecord } from '../shared/contract';
 import { initBackend } from './backend';
 import { loadDataset, type Dataset } from './dataset';
-import { ExperimentStore, defaultSweepSettings, newSweepRecord, paramsFor, runSweep } from './sweep';
+import { defaultSweepSettings, newSweepRecord, paramsFor, runSweep } from './sweep';
+import { SweepRecords } from './sweep-records';
 
 let home: string;
-let store: ExperimentStore;
+let store: SweepRecords;
 let mnist: Dataset;
 const settings = defaultSweepSettings({ units: [8, 32], epochs: 1, trainLimit: 3000 });
 
@@ -16,7 +17,7 @@ beforeAll(async () => {
   await initBackend();
   mnist = await loadDataset();
   home = await mkdtemp(path.join(os.tmpdir(), 'mnist-sweep-'));
-  store = new ExperimentStore(path.join(home, 'experiments'));
+  store = new SweepRecords(path.join(home, 'experiments'));
 });
 afterAll(() => rm(home, { recursive: true, force: true }));
 

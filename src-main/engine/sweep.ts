@@ -2,19 +2,17 @@
  * The Keras example's closing question: how does test accuracy depend on the number of hidden
  * units? Trains the example's model once per size under identical settings, evaluates each on
  * the test set, and saves every finished point at once so a crash loses at most the run in
- * progress; an interrupted sweep resumes with the sizes it has not finished.
+ * progress; an interrupted sweep resumes with the sizes it has not finished. The records live in
+ * sweep-records.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { sweepRecordSchema, type SweepPoint, type SweepRecord, type SweepSettings } from '../shared/contract';
+import { type SweepPoint, type SweepRecord, type SweepSettings } from '../shared/contract';
 import { StudioError } from '../shared/errors';
 import { IMAGE_PIXELS, KERAS_EXAMPLE_SETTINGS, NUM_CLASSES, kerasExampleSpec } from '../shared/spec';
 import type { Dataset } from './dataset';
 import { buildModel } from './model';
-import { fileProblem, writeDurably } from './store';
-import { measure, train } from './train';
+import { trainRecorded, type RunRecorder, type RunStart } from './runs';
+import { evaluate } from './evaluate';
 
 export const DEFAULT_SWEEP_UNITS = [8, 16, 32, 64, 128, 256, 512, 1024];
 
@@ -36,63 +34,6 @@ export function paramsFor(units: number): number {
 /** Relative cost of one run: the matrix products grow with the units; a fixed part does not. */
 function runCost(units: number): number {
   return units + 64;
-}
-
-export class ExperimentStore {
-  constructor(readonly directory: string) {}
-
-  private file(id: string): string {
-    if (!/^[a-z0-9-]+$/.test(id)) throw new StudioError('NOT_FOUND', `There is no sweep "${id}".`);
-    return path.join(this.directory, `${id}.json`);
-  }
-
-  async save(record: SweepRecord): Promise<void> {
-    const target = this.file(record.id);
-    const partial = `${target}.${randomBytes(3).toString('hex')}.partial`;
-    try {
-      await mkdir(this.directory, { recursive: true });
-      await writeDurably(partial, JSON.stringify(record, null, 2));
-      await rename(partial, target);
-    } catch (error) {
-      await rm(partial, { force: true }).catch(() => undefined);
-      throw new StudioError('MODEL_FILE', `Cannot save the sweep to ${target}: ${fileProblem(error)}.`);
-    }
-  }
-
-  async get(id: string): Promise<SweepRecord> {
-    const file = this.file(id);
-    if (!existsSync(file)) throw new StudioError('NOT_FOUND', `There is no sweep "${id}".`);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readFile(file, 'utf8'));
-    } catch {
-      throw new StudioError('MODEL_FILE', `${file} is not valid JSON; the sweep file is corrupt.`);
-    }
-    const record = sweepRecordSchema.safeParse(parsed);
-    if (!record.success) throw new StudioError('MODEL_FILE', `${file} is not a valid sweep record.`);
-    return record.data;
-  }
-
-  async list(): Promise<SweepRecord[]> {
-    if (!existsSync(this.directory)) return [];
-    const records: SweepRecord[] = [];
-    for (const entry of await readdir(this.directory)) {
-      if (!entry.endsWith('.json')) continue;
-      try {
-        records.push(await this.get(entry.slice(0, -'.json'.length)));
-      } catch {
-        // Unreadable files are skipped in the list; opening one by id reports why.
-      }
-    }
-    return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  }
-
-  async remove(id: string): Promise<boolean> {
-    const file = this.file(id);
-    if (!existsSync(file)) throw new StudioError('NOT_FOUND', `There is no sweep "${id}".`);
-    await rm(file);
-    return true;
-  }
 }
 
 export function newSweepRecord(settings: SweepSettings, dataset: Dataset, backend: string): SweepRecord {
@@ -124,6 +65,8 @@ export interface SweepCallbacks {
   onPoint?(point: SweepPoint): void;
   /** Minimum milliseconds between progress reports (train's default when undefined). */
   progressIntervalMs?: number;
+  /** Records each size's training run (its id goes on the point). */
+  startRun?(run: Pick<RunStart, 'spec' | 'settings' | 'params' | 'source'>): Promise<RunRecorder>;
   /** Called after every finished point and at the end; the record must reach disk here. */
   persist(record: SweepRecord): Promise<void>;
 }
@@ -140,7 +83,6 @@ export async function runSweep(record: SweepRecord, dataset: Dataset, callbacks:
   const done = new Set(record.points.map((point) => point.units));
   const remaining = settings.units.filter((units) => !done.has(units));
   const totalCost = remaining.reduce((sum, units) => sum + runCost(units), 0);
-  const testIndices = Int32Array.from({ length: dataset.test.count }, (_, i) => i);
   const started = performance.now();
   let costDone = 0;
   let current: SweepRecord = { ...record, status: 'running' };
@@ -151,6 +93,7 @@ export async function runSweep(record: SweepRecord, dataset: Dataset, callbacks:
     const spec = kerasExampleSpec(units);
     spec.optimizer.learningRate = settings.learningRate;
     const model = buildModel(spec, settings.seed);
+    let run: RunRecorder | undefined;
     try {
       const trainSettings = {
         epochs: settings.epochs,
@@ -160,7 +103,8 @@ export async function runSweep(record: SweepRecord, dataset: Dataset, callbacks:
         seed: settings.seed,
         trainLimit: settings.trainLimit,
       };
-      const result = await train(model, spec, dataset.train, trainSettings, {
+      run = await callbacks.startRun?.({ spec, settings: trainSettings, params: model.countParams(), source: 'sweep' });
+      const result = await trainRecorded(run, model, spec, dataset.train, trainSettings, {
         signal: callbacks.signal,
         batchIntervalMs: callbacks.progressIntervalMs,
         onBatch: (metrics) => {
@@ -180,19 +124,29 @@ export async function runSweep(record: SweepRecord, dataset: Dataset, callbacks:
           });
         },
       });
-      if (result.status === 'stopped') break;
-      const test = measure(model, dataset.test, testIndices, [IMAGE_PIXELS]);
+      if (result.status === 'stopped') {
+        await run?.finish(result);
+        break;
+      }
+      const test = evaluate(model, spec, dataset.test);
+      await run?.finish(result, test);
+      const runId = run?.id;
+      run = undefined;
       const point: SweepPoint = {
         units,
         params: model.countParams(),
         test_acc: test.acc,
         test_loss: test.loss,
         seconds: result.seconds,
+        runId,
       };
       current = { ...current, points: [...current.points, point] };
       await callbacks.persist(current);
       callbacks.onPoint?.(point);
       costDone += runCost(units);
+    } catch (error) {
+      await run?.fail(error);
+      throw error;
     } finally {
       model.dispose();
     }

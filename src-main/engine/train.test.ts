@@ -6,7 +6,7 @@ import { initBackend } from './backend';
 import { loadDataset, type Dataset } from './dataset';
 import { evaluate } from './evaluate';
 import { buildModel } from './model';
-import { measure, splitIndices, train } from './train';
+import { splitIndices, train } from './train';
 
 let mnist: Dataset;
 beforeAll(async () => {
@@ -31,7 +31,7 @@ describe('train', () => {
     expect(batches).toHaveLength(Math.ceil(5400 / 32));
     const [epoch] = result.history;
     expect(epoch.val_acc).toBeGreaterThan(0.8);
-    expect(measure(model, mnist.test, firstTestImages, [784]).acc).toBeGreaterThan(0.85);
+    expect(evaluate(model, spec, mnist.test, firstTestImages).acc).toBeGreaterThan(0.85);
     model.dispose();
   });
 
@@ -52,7 +52,7 @@ describe('train', () => {
     );
     expect(result.status).toBe('stopped');
     expect(result.epochsCompleted).toBe(0);
-    const { acc } = measure(model, mnist.test, firstTestImages, [784]);
+    const { acc } = evaluate(model, spec, mnist.test, firstTestImages);
     expect(acc).toBeGreaterThan(0.6);
     model.dispose();
   });

@@ -2,15 +2,14 @@
  * Step 5 of the Keras example: `model.fit(x, y, epochs, batch_size)`, as a loop the app can
  * watch (throttled batch metrics, epoch metrics with Keras' names) and stop at any batch.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { BatchMetrics, EpochMetrics, TrainResult } from '../shared/contract';
 import { StudioError } from '../shared/errors';
 import type { ModelSpec, TrainSettings } from '../shared/spec';
-import { inputShapeFor, NUM_CLASSES } from '../shared/spec';
-import { accelerateRmsprop, fusedDenseLoss, heapBatcher } from './accel';
 import { augmentedCopy } from './augment';
-import { Batcher } from './dataset';
+import { evaluate, scoreRows } from './evaluate';
 import type { LabelledImages } from './idx';
+import { trainingSteps } from './step';
 
 export interface TrainCallbacks {
   onBegin?(info: { epochs: number; batches: number; trainSamples: number; validationSamples: number }): void;
@@ -56,66 +55,6 @@ export function splitIndices(total: number, settings: TrainSettings): { train: I
   return { train: all.slice(0, trainCount), validation: all.slice(trainCount) };
 }
 
-function categoricalLoss(ys: tf.Tensor, predictions: tf.Tensor): tf.Scalar {
-  return tf.metrics.categoricalCrossentropy(ys, predictions).mean() as tf.Scalar;
-}
-
-function correctCount(ys: tf.Tensor, predictions: tf.Tensor): tf.Scalar {
-  return tf.equal(tf.argMax(ys, -1), tf.argMax(predictions, -1)).sum() as tf.Scalar;
-}
-
-/** Mean loss and accuracy over `indices`, in large batches, without gradients. */
-export function measure(
-  model: tf.LayersModel,
-  set: LabelledImages,
-  indices: ArrayLike<number>,
-  inputShape: number[],
-  batchSize = 1000,
-): { loss: number; acc: number } {
-  const batcher = new Batcher(set, inputShape);
-  let lossSum = 0;
-  let correct = 0;
-  for (let start = 0; start < indices.length; start += batchSize) {
-    const end = Math.min(indices.length, start + batchSize);
-    const [batchLoss, batchCorrect] = tf.tidy(() => {
-      const { xs, ys } = batcher.batch(indices, start, end);
-      const predictions = model.predict(xs) as tf.Tensor;
-      return [categoricalLoss(ys, predictions).mul(end - start), correctCount(ys, predictions)];
-    });
-    lossSum += (batchLoss.dataSync() as Float32Array)[0];
-    correct += (batchCorrect.dataSync() as Int32Array | Float32Array)[0];
-    tf.dispose([batchLoss, batchCorrect]);
-  }
-  return { loss: lossSum / indices.length, acc: correct / indices.length };
-}
-
-/**
- * Correct predictions in a batch (arg max of each row against its label, the first maximum
- * winning as in tf.argMax) and whether every output is finite.
- */
-export function scoreOutputs(
-  outputs: Float32Array,
-  labels: Uint8Array,
-  indices: ArrayLike<number>,
-  start: number,
-  end: number,
-): { correct: number; finite: boolean } {
-  const rows = end - start;
-  const classes = rows > 0 ? outputs.length / rows : 0;
-  let correct = 0;
-  let finite = true;
-  for (let row = 0; row < rows; row++) {
-    let best = 0;
-    for (let c = 0; c < classes; c++) {
-      const value = outputs[row * classes + c];
-      if (!Number.isFinite(value)) finite = false;
-      if (value > outputs[row * classes + best]) best = c;
-    }
-    if (best === labels[indices[start + row]]) correct++;
-  }
-  return { correct, finite };
-}
-
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -135,21 +74,14 @@ export async function train(
   settings: TrainSettings,
   callbacks: TrainCallbacks = {},
 ): Promise<TrainResult> {
-  const optimizer = model.optimizer;
-  // On the wasm backend, RMSprop's update runs as one kernel per variable (same math, same state).
-  accelerateRmsprop(optimizer);
-  // Dense stacks on the wasm backend with the addon: fewer, fused kernels per step (same math).
-  const fusedLoss = fusedDenseLoss(model);
-  const inputShape = inputShapeFor(spec);
+  // With augmentation the step reads a copy whose training images are redrawn every epoch (the
+  // labels are the same); validation always reads the originals.
+  const augmentation = settings.augment ? augmentedCopy(set, mulberry32(settings.seed + 1)) : undefined;
+  // The active backend's own step when it has one for this model, else tfjs' stock step.
+  const step = trainingSteps.stepFor({ model, spec, set: augmentation?.set ?? set });
   const { train: trainIndices, validation } = splitIndices(set.count, settings);
   const batches = Math.ceil(trainIndices.length / settings.batchSize);
   const random = mulberry32(settings.seed);
-  // On the wasm backend batches are written straight into the heap (same values).
-  // With augmentation the batches come from a copy whose training images are redrawn every epoch;
-  // validation always reads the originals.
-  const augmentation = settings.augment ? augmentedCopy(set, mulberry32(settings.seed + 1)) : undefined;
-  const trainSet = augmentation?.set ?? set;
-  const batcher = heapBatcher(trainSet, inputShape, NUM_CLASSES) ?? new Batcher(trainSet, inputShape);
   const interval = callbacks.batchIntervalMs ?? 100;
   const history: EpochMetrics[] = [];
   const totalSamples = trainIndices.length * settings.epochs;
@@ -184,32 +116,10 @@ export async function train(
       }
       const start = batch * settings.batchSize;
       const end = Math.min(trainIndices.length, start + settings.batchSize);
-      let kept: tf.Tensor | undefined;
-      const lossTensor = tf.tidy(() => {
-        const { xs, ys } = batcher.batch(trainIndices, start, end);
-        return optimizer.minimize(() => {
-          if (fusedLoss) {
-            const { loss, probabilities } = fusedLoss(xs, ys);
-            kept = tf.keep(probabilities);
-            return loss;
-          }
-          const predictions = model.apply(xs, { training: true }) as tf.Tensor;
-          kept = tf.keep(predictions);
-          return categoricalLoss(ys, predictions);
-        }, true) as tf.Scalar;
-      });
+      const { loss: batchLoss, outputs } = step.run(trainIndices, start, end);
       // Accuracy and the NaN check come from one read of the (batch x 10) outputs, in plain
       // JavaScript: ~10 fewer kernels per step than computing them as tensors.
-      const predictions = kept as tf.Tensor;
-      const batchLoss = (lossTensor.dataSync() as Float32Array)[0];
-      const { correct: batchCorrect, finite: outputsFinite } = scoreOutputs(
-        predictions.dataSync() as Float32Array,
-        set.labels,
-        trainIndices,
-        start,
-        end,
-      );
-      tf.dispose([lossTensor, predictions]);
+      const { correct: batchCorrect, finite: outputsFinite } = scoreRows(outputs, set.labels, trainIndices, start, end);
       // The loss clips probabilities, so NaN outputs would hide behind a finite loss.
       if (!Number.isFinite(batchLoss) || !outputsFinite) {
         const what = Number.isFinite(batchLoss) ? "the model's outputs became NaN" : `the loss became ${batchLoss}`;
@@ -255,7 +165,7 @@ export async function train(
       etaSeconds: stopped ? 0 : eta(),
     };
     if (validation.length > 0 && !stopped) {
-      const { loss, acc } = measure(model, set, validation, inputShape);
+      const { loss, acc } = evaluate(model, spec, set, validation);
       metrics.val_loss = loss;
       metrics.val_acc = acc;
     }

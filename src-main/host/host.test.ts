@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { EngineEvent } from '../shared/contract';
 import { startHost, type RunningHost } from './server';
+import { encodeFrame, rawHttp, rawWebSocket, statusOf } from './testing/raw-client';
 
 let host: RunningHost;
 let rendererDir: string;
@@ -41,6 +42,22 @@ function openSocket(query: string, origin: string): Promise<WebSocket> {
     socket.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
     socket.once('error', reject);
   });
+}
+
+/** One request over a fresh, valid WebSocket: the proof that host and engine still answer. */
+async function askOverSocket(method: string, params: object = {}): Promise<{ ok: boolean; result?: unknown }> {
+  const socket = await openSocket(`?token=${host.token}`, `http://127.0.0.1:${host.port}`);
+  try {
+    return await new Promise((resolve) => {
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data));
+        if (message.type === 'response' && message.response.id === 99) resolve(message.response);
+      });
+      socket.send(JSON.stringify({ id: 99, method, params }));
+    });
+  } finally {
+    socket.close();
+  }
 }
 
 describe('browser host', () => {
@@ -80,6 +97,60 @@ describe('browser host', () => {
     const ownOrigin = `http://127.0.0.1:${host.port}`;
     await expect(openSocket('', ownOrigin)).rejects.toThrow('HTTP 401');
     await expect(openSocket(`?token=${host.token}`, 'http://evil.example')).rejects.toThrow('HTTP 401');
+  });
+
+  it('refuses tokens as long as the real one in characters but not in bytes, and stays up', async () => {
+    const token = `${'a'.repeat(47)}\u00e9`;
+    const request = (target: string, extra = '') =>
+      Buffer.from(
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\n${extra}Connection: close\r\n\r\n`,
+        'latin1',
+      );
+    expect(statusOf(await rawHttp(host.port, request(`/?token=${encodeURIComponent(token)}`)))).toBe(403);
+    expect(
+      statusOf(await rawHttp(host.port, request('/', `Cookie: mnist_studio_token_${host.port}=${token}\r\n`))),
+    ).toBe(403);
+    const socket = await rawWebSocket(host.port, {
+      path: `/ws?token=${encodeURIComponent(token)}`,
+      origin: `http://127.0.0.1:${host.port}`,
+    });
+    expect(socket.status).toBe(401);
+    expect((await fetch(host.url)).status).toBe(200);
+    expect(await askOverSocket('engine.info')).toMatchObject({ ok: true });
+  });
+
+  it('closes a socket that sends a frame over the size limit or invalid UTF-8, and stays up', async () => {
+    const handshake = { path: `/ws?token=${host.token}`, origin: `http://127.0.0.1:${host.port}` };
+    const oversized = await rawWebSocket(host.port, handshake);
+    expect(oversized.status).toBe(101);
+    oversized.write(encodeFrame({ opcode: 1, declaredLength: 50 * 1024 * 1024 }));
+    expect(await oversized.closed).toBe(1009);
+    const badText = await rawWebSocket(host.port, handshake);
+    badText.write(encodeFrame({ opcode: 1, payload: Buffer.from([0xc3, 0x28, 0xa0, 0xa1]) }));
+    expect(await badText.closed).toBe(1007);
+    expect(await askOverSocket('engine.info')).toMatchObject({ ok: true });
+  });
+
+  it('refuses a Host header that is not its own (a DNS-rebinding page), even with the token', async () => {
+    const request = Buffer.from(
+      `GET /?token=${host.token} HTTP/1.1\r\nHost: evil.example:${host.port}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(statusOf(await rawHttp(host.port, request))).toBe(403);
+    const socket = await rawWebSocket(host.port, {
+      path: `/ws?token=${host.token}`,
+      host: `evil.example:${host.port}`,
+      origin: `http://evil.example:${host.port}`,
+    });
+    expect(socket.status).toBe(401);
+  });
+
+  it("names its cookie after its port, so two hosts on 127.0.0.1 do not overwrite each other's", async () => {
+    const cookie = (await fetch(host.url)).headers.get('set-cookie') ?? '';
+    expect(cookie.split('=')[0]).toBe(`mnist_studio_token_${host.port}`);
+    const other = await fetch(`http://127.0.0.1:${host.port}/index.html`, {
+      headers: { cookie: `mnist_studio_token=${host.token}` },
+    });
+    expect(other.status).toBe(403);
   });
 
   it('relays requests to a real engine process and validates them', async () => {

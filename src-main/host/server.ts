@@ -1,9 +1,11 @@
 /**
  * The browser host: serves the built renderer and bridges the contract over a WebSocket to an
- * engine child process. Binds 127.0.0.1 only; every HTTP and WebSocket request must carry the
- * random token (query or the cookie set when the page is opened) and come from our own origin.
+ * engine child process. Binds 127.0.0.1 only; every HTTP and WebSocket request must name this
+ * host in its Host header (a DNS-rebinding page names its own), carry the random token (query,
+ * or the cookie set when the page is opened) and, when it has an Origin, come from our own.
+ * Nothing a client sends may throw in here: a bad request is refused, a bad frame closes its socket.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,9 +16,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { EngineClient, type EngineChannel } from '../supervisor/engine-client';
 import { forkNodeEngine } from '../supervisor/node-engine';
 
-const COOKIE = 'mnist_studio_token';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const PROJECT_ROOT = path.resolve(here, '../..');
+/** The largest request the contract allows (256 images to predict) is ~1.5 MB of JSON. */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 export interface HostOptions {
   port?: number;
@@ -33,16 +36,35 @@ export interface RunningHost {
   close(): Promise<void>;
 }
 
-function sameToken(candidate: string | null | undefined, token: string): boolean {
-  if (!candidate || candidate.length !== token.length) return false;
-  return timingSafeEqual(Buffer.from(candidate), Buffer.from(token));
+/**
+ * Compares digests, not the strings: they always have the same length, whatever the candidate's
+ * length or encoding (timingSafeEqual throws on buffers of different byte lengths).
+ */
+export function sameToken(candidate: string | null | undefined, token: string): boolean {
+  if (!candidate) return false;
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(candidate), digest(token));
 }
 
-function cookieToken(header: string | undefined): string | undefined {
+/** One cookie per port: every host on 127.0.0.1 shares the browser's cookie jar for that name. */
+function cookieName(port: number): string {
+  return `mnist_studio_token_${port}`;
+}
+
+function cookieToken(header: string | undefined, name: string): string | undefined {
   return header
     ?.split(';')
     .map((part) => part.trim().split('='))
-    .find(([name]) => name === COOKIE)?.[1];
+    .find(([key]) => key === name)?.[1];
+}
+
+/** The request's path and query; undefined for a target no URL parser accepts. */
+function requestUrl(request: http.IncomingMessage): URL | undefined {
+  try {
+    return new URL(request.url ?? '/', 'http://127.0.0.1');
+  } catch {
+    return undefined;
+  }
 }
 
 export async function startHost(options: HostOptions = {}): Promise<RunningHost> {
@@ -53,20 +75,31 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const token = options.token ?? randomBytes(24).toString('hex');
   const engine = new EngineClient(options.spawnEngine ?? forkNodeEngine);
   const serveStatic = sirv(rendererDir, { dev: false, etag: true, single: false });
+  // Filled in once the port is known; until then nothing is allowed.
+  let hosts: Set<string> = new Set();
   let origins: Set<string> = new Set();
+  let cookie = '';
+
+  /** Host header and Origin (when sent) are ours, and the token is there: query, else cookie. */
+  const admitted = (request: http.IncomingMessage, url: URL | undefined, allowCookie: boolean): boolean => {
+    const { host, origin } = request.headers;
+    if (!url || !host || !hosts.has(host)) return false;
+    if (origin !== undefined && !origins.has(origin)) return false;
+    return (
+      sameToken(url.searchParams.get('token'), token) ||
+      (allowCookie && sameToken(cookieToken(request.headers.cookie, cookie), token))
+    );
+  };
 
   const server = http.createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const queryToken = url.searchParams.get('token');
-    const authorised = sameToken(queryToken, token) || sameToken(cookieToken(request.headers.cookie), token);
-    const origin = request.headers.origin;
-    if (!authorised || (origin !== undefined && !origins.has(origin))) {
+    const url = requestUrl(request);
+    if (!url || !admitted(request, url, true)) {
       response.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
       response.end('Forbidden: open MNIST Studio with the address (and its token) that "npm run serve" printed.\n');
       return;
     }
-    if (queryToken) {
-      response.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    if (url.searchParams.has('token')) {
+      response.setHeader('Set-Cookie', `${cookie}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
     response.setHeader('X-Content-Type-Options', 'nosniff');
     response.setHeader('Referrer-Policy', 'no-referrer');
@@ -80,26 +113,29 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const wss = new WebSocketServer({
     server,
     path: '/ws',
-    maxPayload: 16 * 1024 * 1024,
-    verifyClient: ({ origin, req }: { origin: string; req: http.IncomingMessage }) => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      return origins.has(origin) && sameToken(url.searchParams.get('token'), token);
-    },
+    maxPayload: MAX_FRAME_BYTES,
+    // A WebSocket needs the token in its URL (the renderer sends it) and an Origin of ours.
+    verifyClient: ({ req }: { req: http.IncomingMessage }) =>
+      req.headers.origin !== undefined && admitted(req, requestUrl(req), false),
   });
   // The WebSocket server re-emits the HTTP server's errors; a failed listen is reported below.
   wss.on('error', () => undefined);
   wss.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    socket.on('message', async (data) => {
+    // An oversized frame, invalid UTF-8 or a bad opcode: ws closes the socket with the right
+    // status code and reports it here; without a listener it would throw and end the host.
+    socket.on('error', () => socket.terminate());
+    socket.on('message', (data, isBinary) => {
       let raw: unknown;
       try {
-        raw = JSON.parse(data.toString());
+        raw = isBinary ? undefined : JSON.parse(data.toString());
       } catch {
         raw = undefined;
       }
-      const response = await engine.relay(raw);
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'response', response }));
+      void engine.relay(raw).then((response) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'response', response }));
+      });
     });
   });
   engine.onEvent((event) => {
@@ -112,7 +148,9 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  origins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  origins = new Set([...hosts].map((host) => `http://${host}`));
+  cookie = cookieName(port);
   engine.start();
 
   return {

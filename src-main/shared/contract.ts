@@ -33,6 +33,18 @@ export const backendInfoSchema = z.object({
 });
 export type BackendInfo = z.infer<typeof backendInfoSchema>;
 
+/** What the engine holds: tfjs' live tensors (tf.memory()) and the process' resident set size. */
+export const engineMemorySchema = z.object({
+  numTensors: z.number().int().min(0),
+  numBytes: z.number().int().min(0),
+  rssBytes: z.number().int().min(0),
+});
+export type EngineMemory = z.infer<typeof engineMemorySchema>;
+
+/** engine.info: the backend running, and the engine's memory at the moment of asking. */
+export const engineInfoSchema = backendInfoSchema.extend({ memory: engineMemorySchema });
+export type EngineInfo = z.infer<typeof engineInfoSchema>;
+
 export const datasetSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('builtin') }),
   z.object({ kind: z.literal('folder'), path: z.string().min(1) }),
@@ -129,6 +141,8 @@ export const savedModelSchema = z.object({
   backend: z.string(),
   history: z.array(epochMetricsSchema),
   test: z.object({ loss: z.number(), acc: z.number() }).optional(),
+  /** The training run that made it (absent for models saved before runs were kept, or imported). */
+  runId: z.string().optional(),
 });
 export type SavedModel = z.infer<typeof savedModelSchema>;
 
@@ -139,6 +153,7 @@ export const currentModelSchema = z.object({
   dataset: z.object({ id: z.string(), name: z.string() }),
   history: z.array(epochMetricsSchema),
   savedAs: z.string().optional(),
+  runId: z.string().optional(),
 });
 export type CurrentModel = z.infer<typeof currentModelSchema>;
 
@@ -151,6 +166,8 @@ export const sweepPointSchema = z.preprocess(
     test_acc: z.number(),
     test_loss: z.number(),
     seconds: z.number(),
+    /** The training run behind this point (absent in sweeps saved before runs were kept). */
+    runId: z.string().optional(),
   }),
 );
 export type SweepPoint = z.infer<typeof sweepPointSchema>;
@@ -176,6 +193,66 @@ export const sweepRecordSchema = z.object({
   status: z.enum(['running', 'completed', 'stopped']),
 });
 export type SweepRecord = z.infer<typeof sweepRecordSchema>;
+
+/** How a saved model leaves the app: a TF.js Layers folder, Keras 3's `.keras` file, or legacy `.h5`. */
+export const exportFormatSchema = z.enum(['tfjs', 'keras', 'h5']);
+export type ExportFormat = z.infer<typeof exportFormatSchema>;
+
+/**
+ * A training run as the Runs view and `npm run runs` see it. On disk 'running' is written while
+ * it trains; read back by an engine that is not the one training it, it means 'crashed'.
+ * 'failed' is a run that ended with an error (e.g. diverged), with the sentence in `error`.
+ */
+export const RUN_STATUSES = ['running', 'finished', 'stopped', 'failed', 'crashed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** One point of a run's batch curve: running means over the epoch so far, as the Train view shows. */
+export const runBatchPointSchema = z.object({
+  /** Training samples seen since the run began. */
+  samples: z.number().int(),
+  epoch: z.number().int(),
+  loss: z.number(),
+  acc: z.number(),
+});
+export type RunBatchPoint = z.infer<typeof runBatchPointSchema>;
+
+export const runSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  /** Last write; for a crashed run, about when it stopped. */
+  updatedAt: z.string(),
+  status: z.enum(RUN_STATUSES),
+  /** Where it was started: the app, `npm run train`, or a sweep (with the sweep's id). */
+  source: z.enum(['app', 'cli', 'sweep']),
+  sweepId: z.string().optional(),
+  /** The preset whose layers and optimizer the spec has, if any (learning rate and settings may differ). */
+  preset: z.string().optional(),
+  spec: modelSpecSchema,
+  settings: trainSettingsSchema,
+  params: z.number().int(),
+  dataset: z.object({ id: z.string(), name: z.string() }),
+  backend: z.string(),
+  trainSamples: z.number().int(),
+  validationSamples: z.number().int(),
+  /** Training samples seen so far (all epochs). */
+  samplesSeen: z.number().int(),
+  /** Seconds of training so far. */
+  seconds: z.number(),
+  /** Keras' History: one entry per finished epoch. */
+  history: z.array(epochMetricsSchema),
+  test: z.object({ loss: z.number(), acc: z.number() }).optional(),
+  error: z.string().optional(),
+  /** Saved models made from this run. */
+  savedModels: z.array(z.string()).default([]),
+});
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const runRecordSchema = runSummarySchema.extend({
+  /** The batch curve, thinned to a few hundred points however long the run. */
+  batches: z.array(runBatchPointSchema),
+});
+export type RunRecord = z.infer<typeof runRecordSchema>;
 
 /** A point of a drawing on the pad, in pad units (0..1); pressure only where a pen reports it. */
 const drawingPointSchema = z.object({
@@ -221,7 +298,7 @@ const empty = z.object({}).strict();
 
 /** method -> [params, result]. Each entry is a request the renderer (or CLI) may send. */
 export const methods = {
-  'engine.info': [empty, backendInfoSchema],
+  'engine.info': [empty, engineInfoSchema],
   'dataset.load': [z.object({ source: datasetSourceSchema }), datasetInfoSchema],
   'dataset.current': [empty, datasetInfoSchema.nullable()],
   'dataset.samples': [
@@ -254,8 +331,12 @@ export const methods = {
   'models.save': [z.object({ name: z.string().trim().min(1).max(80) }), savedModelSchema],
   'models.load': [z.object({ id: z.string().min(1) }), currentModelSchema],
   'models.delete': [z.object({ id: z.string().min(1) }), z.object({ deleted: z.boolean() })],
-  'models.export': [z.object({ id: z.string().min(1), dir: z.string().min(1) }), z.object({ path: z.string() })],
-  'models.import': [z.object({ dir: z.string().min(1) }), savedModelSchema],
+  'models.export': [
+    z.object({ id: z.string().min(1), dir: z.string().min(1), format: exportFormatSchema.default('tfjs') }),
+    z.object({ path: z.string() }),
+  ],
+  /** path: a TF.js model folder, or a Keras `.keras` / `.h5` file. */
+  'models.import': [z.object({ path: z.string().min(1) }), savedModelSchema],
   'model.finetune': [z.object({ epochs: limitSchema(LIMITS.fineTuneEpochs) }), fineTuneResultSchema],
   'drawings.add': [z.object({ strokes: strokesSchema, label: z.number().int().min(0).max(9) }), drawingSummarySchema],
   'drawings.list': [empty, z.array(drawingSummarySchema)],
@@ -268,6 +349,10 @@ export const methods = {
   'sweep.stop': [empty, z.object({ stopping: z.boolean() })],
   'sweep.list': [empty, z.array(sweepRecordSchema)],
   'sweep.delete': [z.object({ id: z.string().min(1) }), z.object({ deleted: z.boolean() })],
+  'runs.list': [empty, z.array(runSummarySchema)],
+  'runs.get': [z.object({ id: z.string().min(1) }), runRecordSchema],
+  'runs.rename': [z.object({ id: z.string().min(1), name: z.string().trim().min(1).max(80) }), runSummarySchema],
+  'runs.delete': [z.object({ id: z.string().min(1) }), z.object({ deleted: z.boolean() })],
 } as const;
 
 export type Method = keyof typeof methods;
@@ -280,6 +365,12 @@ export const requestSchema = z.object({
   params: z.unknown(),
 });
 export type Request = z.infer<typeof requestSchema>;
+
+/** The id to answer a malformed request with: its own if that is a valid id, else -1. */
+export function requestId(raw: unknown): number {
+  const id = (raw as { id?: unknown } | null | undefined)?.id;
+  return Number.isSafeInteger(id) ? (id as number) : -1;
+}
 
 export const errorPayloadSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
 
@@ -299,6 +390,8 @@ export const engineEventSchema = z.discriminatedUnion('kind', [
     trainSamples: z.number().int(),
     validationSamples: z.number().int(),
     params: z.number().int(),
+    /** The run record this training writes (absent if it is not recorded). */
+    runId: z.string().optional(),
   }),
   z.object({ kind: z.literal('train.batch'), metrics: batchMetricsSchema }),
   z.object({ kind: z.literal('train.epoch'), metrics: epochMetricsSchema }),

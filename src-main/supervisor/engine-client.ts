@@ -5,6 +5,7 @@
  */
 import {
   engineOutputSchema,
+  requestId,
   requestSchema,
   type EngineEvent,
   type Method,
@@ -38,6 +39,8 @@ export class EngineClient {
   private nextId = 1;
   private crashes: number[] = [];
   private stopped = false;
+  /** Set when the engine crashed too often to restart: said on every request from then on. */
+  private gaveUp: string | undefined;
   private listeners = new Set<(event: EngineEvent) => void>();
 
   constructor(private readonly spawn: () => EngineChannel) {}
@@ -57,6 +60,7 @@ export class EngineClient {
 
   start(): void {
     this.stopped = false;
+    this.gaveUp = undefined;
     this.emit({ kind: 'engine.status', state: 'starting' });
     const channel = this.spawn();
     this.channel = channel;
@@ -94,6 +98,7 @@ export class EngineClient {
       this.pending.delete(id);
       pending.resolve({ id: pending.originalId, ok: false, error: failure });
     }
+    if (giveUp) this.gaveUp = message;
     this.emit({ kind: 'engine.status', state: 'crashed', message });
     if (!giveUp) setTimeout(() => !this.stopped && !this.channel && this.start(), RESTART_DELAY_MS);
   }
@@ -102,13 +107,16 @@ export class EngineClient {
   relay(raw: unknown): Promise<Response> {
     const parsed = requestSchema.safeParse(raw);
     if (!parsed.success) {
-      const id = typeof (raw as { id?: unknown })?.id === 'number' ? (raw as { id: number }).id : -1;
+      const id = requestId(raw);
       const error = new StudioError('INVALID_MESSAGE', 'The request was malformed and was not sent to the engine.');
       return Promise.resolve({ id, ok: false, error: toErrorPayload(error) });
     }
     const request = parsed.data;
     if (!this.channel) {
-      const error = new StudioError('ENGINE_CRASHED', 'The engine is not running right now; try again in a moment.');
+      const error = new StudioError(
+        'ENGINE_CRASHED',
+        this.gaveUp ?? 'The engine is not running right now; try again in a moment.',
+      );
       return Promise.resolve({ id: request.id, ok: false, error: toErrorPayload(error) });
     }
     const id = this.nextId++;

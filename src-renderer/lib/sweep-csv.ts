@@ -47,11 +47,11 @@ export function sweepCsv(record: Pick<SweepRecord, 'points' | 'settings' | 'data
 }
 
 /** "sweep-2025-11-28-1542.csv": sortable, and safe on every file system. */
-export function sweepFileName(record: Pick<SweepRecord, 'createdAt'>, extension: string): string {
+export function sweepFileName(record: Pick<SweepRecord, 'createdAt'>, extension: string, prefix = 'sweep'): string {
   const date = new Date(record.createdAt);
   const pad = (value: number) => String(value).padStart(2, '0');
   const stamp = Number.isNaN(date.getTime())
     ? 'unsaved'
     : `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}-${pad(date.getHours())}${pad(date.getMinutes())}`;
-  return `sweep-${stamp}.${extension}`;
+  return `${prefix}-${stamp}.${extension}`;
 }

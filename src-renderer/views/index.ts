@@ -9,6 +9,7 @@ import EvaluateView from './EvaluateView.svelte';
 import ExperimentsView from './ExperimentsView.svelte';
 import ModelsView from './ModelsView.svelte';
 import ModelView from './ModelView.svelte';
+import RunsView from './RunsView.svelte';
 import TrainView from './TrainView.svelte';
 
 export interface ViewEntry {
@@ -79,6 +80,14 @@ export const VIEWS: ViewEntry[] = [
     description: "The example's closing question: test accuracy against the number of hidden units, swept and plotted.",
     icon: 'M4 4v16h16M7.5 15.5l3.5-4.5 3 2.5 4.5-6',
     component: ExperimentsView,
+  },
+  {
+    id: 'runs',
+    label: 'Runs',
+    keras: 'history.history',
+    description: 'Every training run, kept: overlay their curves, compare their settings, reuse them.',
+    icon: 'M4 19h16M4 15l4-5 4 3 4-6 4 3M4 5v14',
+    component: RunsView,
   },
 ];
 

@@ -5,14 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend';
-import { buildModel } from '../model';
-import { mulberry32 } from '../train';
 import { kerasExampleSpec, NUM_CLASSES, type ModelSpec } from '../../shared/spec';
-import { fusedDenseLoss, installAccelerations, removeAccelerations } from '.';
-import { loadNativeAddon } from './native-kernels';
+import { accelerateWasm, initBackend } from '../backend';
+import type { LabelledImages } from '../idx';
+import { buildModel } from '../model';
+import { trainingSteps } from '../step';
+import { addonSkipReason, TEST_ACCEL_CONFIG } from '../testing/addon';
+import { mulberry32 } from '../train';
+import { fusedDenseForward } from './dense';
 
-const addonLoad = loadNativeAddon();
+const best = () => expect(accelerateWasm(TEST_ACCEL_CONFIG).mode).toBe('openblas');
 const random = mulberry32(17);
 
 /** Random inputs with the given share of nonzeros (MNIST images have ~20%), one-hot labels. */
@@ -44,11 +46,11 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  installAccelerations('best');
+  accelerateWasm(TEST_ACCEL_CONFIG);
 });
 
-describe.skipIf(!addonLoad.addon)(
-  `fused Dense training step${addonLoad.addon ? '' : ` (skipped: ${'reason' in addonLoad ? addonLoad.reason : ''})`}`,
+describe.skipIf(addonSkipReason !== false)(
+  `fused Dense training step${addonSkipReason ? ` (${addonSkipReason})` : ''}`,
   () => {
     for (const [name, spec, density] of [
       ['the Keras example (32 units)', kerasExampleSpec(32), 0.4],
@@ -56,16 +58,16 @@ describe.skipIf(!addonLoad.addon)(
       ['relu -> linear -> softmax', threeLayers, 0.4],
     ] as const) {
       it(`gives the stock loss, outputs and gradients: ${name}`, () => {
-        installAccelerations('best');
+        best();
         const model = buildModel(spec, 9);
         const { xs, ys } = batch(32, 784, density);
-        const fused = fusedDenseLoss(model);
+        const fused = fusedDenseForward(model);
         expect(fused).toBeDefined();
         const tensorsBefore = tf.memory().numTensors;
         let fusedOutputs: tf.Tensor | undefined;
         const fusedGrads = tf.variableGrads(() => {
-          const { loss, probabilities } = fused!(xs, ys);
-          fusedOutputs = probabilities;
+          const { loss, outputs } = fused!(xs, ys);
+          fusedOutputs = outputs;
           return loss;
         });
         let stockOutputs: tf.Tensor | undefined;
@@ -92,8 +94,8 @@ describe.skipIf(!addonLoad.addon)(
       });
     }
 
-    it('leaves other models, other backends and the stock kernels to model.apply', () => {
-      installAccelerations('best');
+    it('leaves other models, other backends and the stock kernels to the stock forward pass', () => {
+      best();
       const dropout: ModelSpec = {
         ...threeLayers,
         layers: [threeLayers.layers[0], { type: 'dropout', rate: 0.2 }, threeLayers.layers[2]],
@@ -102,19 +104,35 @@ describe.skipIf(!addonLoad.addon)(
         ...threeLayers,
         layers: [{ type: 'dense', units: 16, activation: 'sigmoid' }, threeLayers.layers[2]],
       };
+      const set: LabelledImages = {
+        count: 1,
+        rows: 28,
+        cols: 28,
+        images: new Uint8Array(784),
+        labels: new Uint8Array(1),
+      };
+      const stepFor = (spec: ModelSpec, backend?: string) => {
+        const model = buildModel(spec, 1);
+        const { description } = trainingSteps.stepFor({ model, spec, set }, backend);
+        model.dispose();
+        return description;
+      };
       for (const spec of [dropout, sigmoid]) {
         const model = buildModel(spec, 1);
-        expect(fusedDenseLoss(model)).toBeUndefined();
+        expect(fusedDenseForward(model)).toBeUndefined();
         model.dispose();
+        expect(stepFor(spec)).toBe('stock forward, native RMSprop update, batches on the heap');
       }
-      const model = buildModel(kerasExampleSpec(16), 1);
-      removeAccelerations();
-      expect(fusedDenseLoss(model)).toBeUndefined();
-      installAccelerations('wasm-transpose');
-      expect(fusedDenseLoss(model)).toBeUndefined();
-      installAccelerations('best');
-      expect(fusedDenseLoss(model)).toBeDefined();
-      model.dispose();
+      expect(stepFor(kerasExampleSpec(16))).toBe(
+        'fused Dense forward and backward, native RMSprop update, batches on the heap',
+      );
+      expect(stepFor(kerasExampleSpec(16), 'cpu')).toBe('stock tfjs');
+      accelerateWasm({ ...TEST_ACCEL_CONFIG, mode: 'none' });
+      expect(stepFor(kerasExampleSpec(16))).toBe('stock tfjs');
+      accelerateWasm({ ...TEST_ACCEL_CONFIG, mode: 'wasm-transpose' });
+      expect(stepFor(kerasExampleSpec(16))).toBe('stock forward, stock update, batches on the heap');
+      accelerateWasm({ ...TEST_ACCEL_CONFIG, fusedDense: false, heapBatch: false });
+      expect(stepFor(kerasExampleSpec(16))).toBe('stock forward, native RMSprop update, stock batches');
     });
   },
 );

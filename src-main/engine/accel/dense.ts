@@ -11,10 +11,11 @@
  * cross-entropy is one op computed from the logits as Keras does for a softmax output, with the
  * analytic gradient dlogits = (p - y) / batch. Same model, same variables, same optimizer:
  * only the kernels behind the step change, and any model this does not cover (other layers,
- * activations, regularizers, backends) keeps the stock `model.apply` path.
+ * activations, regularizers) keeps the stock forward pass.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NativeAccelAddon } from './native-kernels';
+import type { StepParts } from '../step';
+import type { NativeAddon } from './addon';
 import { asKernelFunc, heapBuffer, heapOffset, sizeOf, type KernelArguments } from './wasm-heap';
 
 export const DENSE_GRAD_KERNEL = 'MnistStudioDenseGrad';
@@ -22,7 +23,8 @@ export const SOFTMAX_CROSS_ENTROPY_KERNEL = 'MnistStudioSoftmaxCrossEntropy';
 export const SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL = 'MnistStudioSoftmaxCrossEntropyGrad';
 const KERNELS = [DENSE_GRAD_KERNEL, SOFTMAX_CROSS_ENTROPY_KERNEL, SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL];
 const BACKEND = 'wasm';
-const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1 };
+type HiddenActivation = 'linear' | 'relu';
+const HIDDEN_ACTIVATIONS: readonly string[] = ['linear', 'relu'] satisfies HiddenActivation[];
 
 function float32Input(args: KernelArguments, name: string): tf.TensorInfo {
   const input = args.inputs[name];
@@ -31,38 +33,38 @@ function float32Input(args: KernelArguments, name: string): tf.TensorInfo {
 }
 
 /** Inputs x [m, k], w [k, n], y and dy [m, n]; outputs dW, then db (attr bias), then dx (attr inputGradient). */
-function denseGradKernel(addon: NativeAccelAddon) {
+function denseGradKernel(addon: NativeAddon, sparse: boolean) {
   return (args: KernelArguments): tf.TensorInfo[] => {
     const [x, w, y, dy] = ['x', 'w', 'y', 'dy'].map((name) => float32Input(args, name));
-    const activation = ACTIVATIONS[String(args.attrs.activation)];
+    const activation = String(args.attrs.activation);
     const [m, k] = x.shape;
     const n = w.shape[1];
-    if (activation === undefined || x.shape.length !== 2 || w.shape.length !== 2 || w.shape[0] !== k)
+    if (!HIDDEN_ACTIVATIONS.includes(activation) || x.shape.length !== 2 || w.shape.length !== 2 || w.shape[0] !== k)
       throw new Error(`${DENSE_GRAD_KERNEL}: unsupported shapes or activation.`);
     const { backend } = args;
     const dw = backend.makeOutput([k, n], 'float32');
     const db = args.attrs.bias ? backend.makeOutput([n], 'float32') : undefined;
     const dx = args.attrs.inputGradient ? backend.makeOutput([m, k], 'float32') : undefined;
-    addon.denseGrad(
-      heapBuffer(backend),
+    addon.denseGrad(heapBuffer(backend), {
       m,
       k,
       n,
-      heapOffset(backend, x),
-      heapOffset(backend, w),
-      heapOffset(backend, y),
-      heapOffset(backend, dy),
-      heapOffset(backend, dw),
-      db ? heapOffset(backend, db) : -1,
-      dx ? heapOffset(backend, dx) : -1,
-      activation,
-    );
+      x: heapOffset(backend, x),
+      w: heapOffset(backend, w),
+      y: heapOffset(backend, y),
+      dy: heapOffset(backend, dy),
+      dw: heapOffset(backend, dw),
+      db: db ? heapOffset(backend, db) : undefined,
+      dx: dx ? heapOffset(backend, dx) : undefined,
+      activation: activation as HiddenActivation,
+      sparse,
+    });
     return [dw, ...(db ? [db] : []), ...(dx ? [dx] : [])];
   };
 }
 
 /** Inputs logits and labels [rows, classes]; outputs the mean loss (scalar) and the probabilities. */
-function softmaxCrossEntropyKernel(addon: NativeAccelAddon) {
+function softmaxCrossEntropyKernel(addon: NativeAddon) {
   return (args: KernelArguments): tf.TensorInfo[] => {
     const [logits, labels] = ['logits', 'labels'].map((name) => float32Input(args, name));
     const [rows, classes] = logits.shape;
@@ -71,53 +73,52 @@ function softmaxCrossEntropyKernel(addon: NativeAccelAddon) {
     const { backend } = args;
     const loss = backend.makeOutput([], 'float32');
     const probabilities = backend.makeOutput([rows, classes], 'float32');
-    addon.softmaxCrossEntropy(
-      heapBuffer(backend),
+    addon.softmaxCrossEntropy(heapBuffer(backend), {
       rows,
       classes,
-      heapOffset(backend, logits),
-      heapOffset(backend, labels),
-      heapOffset(backend, probabilities),
-      heapOffset(backend, loss),
-    );
+      logits: heapOffset(backend, logits),
+      labels: heapOffset(backend, labels),
+      probabilities: heapOffset(backend, probabilities),
+      loss: heapOffset(backend, loss),
+    });
     return [loss, probabilities];
   };
 }
 
 /** Inputs probabilities, labels and dy (the loss's upstream gradient, a scalar); output dlogits. */
-function softmaxCrossEntropyGradKernel(addon: NativeAccelAddon) {
+function softmaxCrossEntropyGradKernel(addon: NativeAddon) {
   return (args: KernelArguments): tf.TensorInfo => {
     const [probabilities, labels, dy] = ['probabilities', 'labels', 'dy'].map((name) => float32Input(args, name));
     const [rows, classes] = probabilities.shape;
     if (sizeOf(dy.shape) !== 1) throw new Error(`${SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL}: dy must be a scalar.`);
     const { backend } = args;
     const dlogits = backend.makeOutput([rows, classes], 'float32');
-    addon.softmaxCrossEntropyGrad(
-      heapBuffer(backend),
+    addon.softmaxCrossEntropyGrad(heapBuffer(backend), {
       rows,
       classes,
-      heapOffset(backend, probabilities),
-      heapOffset(backend, labels),
-      heapOffset(backend, dy),
-      heapOffset(backend, dlogits),
-    );
+      probabilities: heapOffset(backend, probabilities),
+      labels: heapOffset(backend, labels),
+      dy: heapOffset(backend, dy),
+      dlogits: heapOffset(backend, dlogits),
+    });
     return dlogits;
   };
 }
 
-export function registerDenseKernels(addon: NativeAccelAddon): void {
-  unregisterDenseKernels();
+/** Registers the Dense step's kernels for the wasm backend; the returned function unregisters them. */
+export function registerDenseKernels(addon: NativeAddon, options: { sparse: boolean }): () => void {
   const kernels: [string, (args: KernelArguments) => tf.TensorInfo | tf.TensorInfo[]][] = [
-    [DENSE_GRAD_KERNEL, denseGradKernel(addon)],
+    [DENSE_GRAD_KERNEL, denseGradKernel(addon, options.sparse)],
     [SOFTMAX_CROSS_ENTROPY_KERNEL, softmaxCrossEntropyKernel(addon)],
     [SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL, softmaxCrossEntropyGradKernel(addon)],
   ];
-  for (const [kernelName, kernel] of kernels)
+  for (const [kernelName, kernel] of kernels) {
+    if (tf.getKernel(kernelName, BACKEND)) tf.unregisterKernel(kernelName, BACKEND);
     tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc: asKernelFunc(kernel) });
-}
-
-export function unregisterDenseKernels(): void {
-  for (const kernelName of KERNELS) if (tf.getKernel(kernelName, BACKEND)) tf.unregisterKernel(kernelName, BACKEND);
+  }
+  return () => {
+    for (const kernelName of KERNELS) if (tf.getKernel(kernelName, BACKEND)) tf.unregisterKernel(kernelName, BACKEND);
+  };
 }
 
 /** The tfjs-layers Dense fields the fused step reads (all present in tfjs-layers 4.x). */
@@ -125,7 +126,7 @@ interface DenseInternals {
   kernel?: { read(): tf.Variable };
   bias?: { read(): tf.Variable } | null;
   useBias: boolean;
-  activation?: { getClassName(): string };
+  activation: { getClassName(): string };
   kernelRegularizer?: unknown;
   biasRegularizer?: unknown;
   activityRegularizer?: unknown;
@@ -133,7 +134,8 @@ interface DenseInternals {
 
 interface DensePlan {
   layer: DenseInternals;
-  activation: 'linear' | 'relu' | 'softmax';
+  /** The softmax of the last layer is computed with the loss. */
+  activation: HiddenActivation | 'softmax';
 }
 
 /** The layers as Dense steps, or undefined when the model is anything else. */
@@ -147,9 +149,9 @@ function densePlan(model: tf.LayersModel): DensePlan[] | undefined {
     const dense = layer as unknown as DenseInternals;
     if (!dense.kernel || (dense.useBias && !dense.bias)) return undefined;
     if (dense.kernelRegularizer || dense.biasRegularizer || dense.activityRegularizer) return undefined;
-    const activation = dense.activation?.getClassName() ?? 'linear';
+    const activation = dense.activation.getClassName();
     const last = index === layers.length - 1;
-    if (last ? activation !== 'softmax' : !(activation in ACTIVATIONS)) return undefined;
+    if (last ? activation !== 'softmax' : !HIDDEN_ACTIVATIONS.includes(activation)) return undefined;
     if (dense.kernel.read().dtype !== 'float32') return undefined;
     plan.push({ layer: dense, activation: activation as DensePlan['activation'] });
   }
@@ -164,7 +166,7 @@ function denseOp(
   x: tf.Tensor,
   kernel: tf.Variable,
   bias: tf.Variable | undefined,
-  activation: 'linear' | 'relu',
+  activation: HiddenActivation,
   inputGradient: boolean,
 ): tf.Tensor {
   const inputs = [...(inputGradient ? [x] : []), kernel, ...(bias ? [bias] : [])];
@@ -222,17 +224,12 @@ function softmaxCrossEntropyOp(logits: tf.Tensor, labels: tf.Tensor): { loss: tf
   return { loss, probabilities: probabilities as tf.Tensor };
 }
 
-/** The step's loss and the model's outputs (kept out of tidy scopes: the caller disposes them). */
-export type FusedDenseLoss = (xs: tf.Tensor, ys: tf.Tensor) => { loss: tf.Scalar; probabilities: tf.Tensor };
-
 /**
- * For a stack of Dense layers ending in softmax, trained with categorical cross-entropy on the
- * WebAssembly backend with the addon's kernels registered: the step's loss (and the softmax
- * outputs) with fused kernels. Undefined otherwise: then train with `model.apply`.
+ * For a stack of Dense layers ending in softmax, trained with categorical cross-entropy, with
+ * the kernels above registered: the step's forward pass and loss with fused kernels (the
+ * outputs are the softmax probabilities). Undefined for any other model.
  */
-export function fusedDenseLoss(model: tf.LayersModel): FusedDenseLoss | undefined {
-  if (tf.getBackend() !== BACKEND || KERNELS.some((name) => !tf.getKernel(name, BACKEND))) return undefined;
-  if (process.env.MNIST_STUDIO_FUSED_DENSE === '0') return undefined;
+export function fusedDenseForward(model: tf.LayersModel): StepParts['forward'] | undefined {
   const plan = densePlan(model);
   if (!plan) return undefined;
   return (xs, ys) => {
@@ -242,6 +239,7 @@ export function fusedDenseLoss(model: tf.LayersModel): FusedDenseLoss | undefine
       const bias = layer.useBias ? layer.bias!.read() : undefined;
       activations = denseOp(activations, kernel, bias, activation === 'relu' ? 'relu' : 'linear', index > 0);
     }
-    return softmaxCrossEntropyOp(activations, ys);
+    const { loss, probabilities } = softmaxCrossEntropyOp(activations, ys);
+    return { loss, outputs: probabilities };
   };
 }

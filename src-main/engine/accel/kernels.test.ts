@@ -5,12 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend';
-import { installAccelerations, removeAccelerations, type AccelerationMode } from '.';
-import { loadNativeAddon } from './native-kernels';
+import { accelerateWasm, initBackend } from '../backend';
+import { addonSkipReason, TEST_ACCEL_CONFIG } from '../testing/addon';
 import { mulberry32 } from '../train';
+import type { AccelerationMode } from './config';
 
-const addonLoad = loadNativeAddon();
+/** The wasm backend with the kernels of `mode` ('openblas' asks for the best, which must be OpenBLAS then). */
+function installMode(mode: AccelerationMode) {
+  return accelerateWasm({ ...TEST_ACCEL_CONFIG, mode: mode === 'openblas' ? 'best' : mode });
+}
 const random = mulberry32(7);
 
 function randomTensor(shape: number[]): tf.Tensor {
@@ -101,8 +104,7 @@ function read(result: tf.Tensor): { values: Float32Array; shape: number[] } {
 
 /** On the wasm backend with the given kernels. */
 function compute(mode: AccelerationMode, run: () => tf.Tensor): { values: Float32Array; shape: number[] } {
-  if (mode === 'none') removeAccelerations();
-  else installAccelerations(mode === 'openblas' ? 'best' : 'wasm-transpose');
+  installMode(mode);
   return read(run());
 }
 
@@ -125,18 +127,18 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  installAccelerations('best');
+  accelerateWasm(TEST_ACCEL_CONFIG);
 });
 
 const modes: { mode: AccelerationMode; skip: string | false }[] = [
-  { mode: 'openblas', skip: addonLoad.addon ? false : addonLoad.reason },
+  { mode: 'openblas', skip: addonSkipReason },
   { mode: 'wasm-transpose', skip: false },
 ];
 
 for (const { mode, skip } of modes) {
-  describe.skipIf(skip !== false)(`${mode} kernels${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  describe.skipIf(skip !== false)(`${mode} kernels${skip ? ` (${skip})` : ''}`, () => {
     it('reports the requested mode', () => {
-      const status = installAccelerations(mode === 'openblas' ? 'best' : 'wasm-transpose');
+      const status = installMode(mode);
       expect(status.mode).toBe(mode);
       expect(status.descriptions.length).toBeGreaterThan(0);
     });
@@ -226,7 +228,7 @@ for (const { mode, skip } of modes) {
     });
 
     it('leaves no tensors behind', () => {
-      installAccelerations(mode === 'openblas' ? 'best' : 'wasm-transpose');
+      installMode(mode);
       const a = randomTensor([2, 16, 8]);
       const b = randomTensor([2, 16, 8]);
       const before = tf.memory().numTensors;
@@ -240,7 +242,7 @@ for (const { mode, skip } of modes) {
 
 describe('shared Identity', () => {
   it('a clone keeps its values after the original is disposed, and frees its memory last', () => {
-    installAccelerations('wasm-transpose');
+    installMode('wasm-transpose');
     const before = tf.memory().numBytes;
     const original = tf.tensor([1.5, -2, 3], [3]);
     const copy = original.clone();
@@ -249,6 +251,6 @@ describe('shared Identity', () => {
     expect(Array.from(copy.dataSync())).toEqual([1.5, -2, 3]);
     copy.dispose();
     expect(tf.memory().numBytes).toBe(before);
-    installAccelerations('best');
+    accelerateWasm(TEST_ACCEL_CONFIG);
   });
 });

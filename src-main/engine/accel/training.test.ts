@@ -5,16 +5,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend';
-import { buildModel } from '../model';
-import { train } from '../train';
-import type { LabelledImages } from '../idx';
 import { kerasExampleSpec, IMAGE_PIXELS } from '../../shared/spec';
-import { accelerateRmsprop, installAccelerations, removeAccelerations } from '.';
-import { loadNativeAddon } from './native-kernels';
-import { mulberry32 } from '../train';
+import { accelerateWasm, initBackend } from '../backend';
+import type { LabelledImages } from '../idx';
+import { buildModel } from '../model';
+import { addonSkipReason, TEST_ACCEL_CONFIG, testAddon } from '../testing/addon';
+import { mulberry32, train } from '../train';
+import type { AccelConfig } from './config';
+import { rmspropUpdate } from './rmsprop';
 
-const addonLoad = loadNativeAddon();
+const stockKernels: AccelConfig = { ...TEST_ACCEL_CONFIG, mode: 'none' };
 
 /**
  * A small learnable set: each class lights up its own band of pixels, plus noise; with
@@ -50,8 +50,8 @@ beforeAll(async () => {
   expect((await initBackend('wasm')).name).toBe('wasm');
 });
 
-describe.skipIf(!addonLoad.addon)(
-  `fused RMSprop update${addonLoad.addon ? '' : ` (skipped: ${'reason' in addonLoad ? addonLoad.reason : ''})`}`,
+describe.skipIf(addonSkipReason !== false)(
+  `fused RMSprop update${addonSkipReason ? ` (${addonSkipReason})` : ''}`,
   () => {
     it('gives exactly the stock optimizer state and values', async () => {
       const random = mulberry32(11);
@@ -60,14 +60,14 @@ describe.skipIf(!addonLoad.addon)(
       const gradients = [0, 1, 2].map(() => Float32Array.from({ length: 37 * 29 }, () => (random() - 0.5) * 3));
 
       const runSteps = async (fused: boolean) => {
-        if (fused) installAccelerations('best');
-        else removeAccelerations();
+        accelerateWasm(fused ? TEST_ACCEL_CONFIG : stockKernels);
         const variable = tf.variable(tf.tensor(initial, shape), true, `rmsprop_test_${fused ? 'fused' : 'stock'}`);
         const optimizer = tf.train.rmsprop(0.01, 0.9, 0.2);
-        if (fused) expect(accelerateRmsprop(optimizer)).toBe(true);
+        const update = fused ? rmspropUpdate(testAddon(), optimizer, { inPlace: false }) : undefined;
+        if (fused) expect(update).toBeDefined();
         for (const gradient of gradients) {
           const g = tf.tensor(gradient, shape);
-          optimizer.applyGradients({ [variable.name]: g });
+          (update ?? ((grads: tf.NamedTensorMap) => optimizer.applyGradients(grads)))({ [variable.name]: g });
           g.dispose();
         }
         const state = await optimizer.getWeights();
@@ -91,25 +91,22 @@ describe.skipIf(!addonLoad.addon)(
     });
 
     it('updates in place only what nothing else shares, with the same values', () => {
-      installAccelerations('best');
+      accelerateWasm(TEST_ACCEL_CONFIG);
       const random = mulberry32(12);
       const initial = Float32Array.from({ length: 300 }, () => random() - 0.5);
       const gradient = tf.tensor(Float32Array.from({ length: 300 }, () => random() - 0.5));
       const run = (inPlace: boolean, keepClone: boolean) => {
-        if (inPlace) delete process.env.MNIST_STUDIO_RMSPROP_IN_PLACE;
-        else process.env.MNIST_STUDIO_RMSPROP_IN_PLACE = '0';
         const start = tf.tensor(initial);
         const variable = tf.variable(start, true, `in_place_${inPlace}_${keepClone}`);
         start.dispose();
         const optimizer = tf.train.rmsprop(0.01, 0.9, 0.5);
-        accelerateRmsprop(optimizer);
+        const update = rmspropUpdate(testAddon(), optimizer, { inPlace })!;
         const clone = keepClone ? variable.clone() : undefined;
-        for (let step = 0; step < 3; step++) optimizer.applyGradients({ [variable.name]: gradient });
+        for (let step = 0; step < 3; step++) update({ [variable.name]: gradient });
         const values = Float32Array.from(variable.dataSync() as Float32Array);
         const cloneValues = clone ? Float32Array.from(clone.dataSync() as Float32Array) : undefined;
         tf.dispose([variable, ...(clone ? [clone] : [])]);
         optimizer.dispose();
-        delete process.env.MNIST_STUDIO_RMSPROP_IN_PLACE;
         return { values, cloneValues };
       };
       const before = tf.memory().numTensors;
@@ -126,9 +123,9 @@ describe.skipIf(!addonLoad.addon)(
 
     it('training with every acceleration learns what the stock kernels learn', async () => {
       const set = syntheticImages(320, 1);
-      removeAccelerations();
+      accelerateWasm(stockKernels);
       const stock = await weightsAfterTraining(set, 2);
-      installAccelerations('best');
+      expect(accelerateWasm(TEST_ACCEL_CONFIG).mode).toBe('openblas');
       const accelerated = await weightsAfterTraining(set, 2);
       accelerated.forEach((values, i) => {
         let worst = 0;
@@ -139,9 +136,9 @@ describe.skipIf(!addonLoad.addon)(
 
     it('training on MNIST-like inputs (zeros skipped, 256 units) learns what the stock kernels learn', async () => {
       const set = syntheticImages(320, 4, true);
-      removeAccelerations();
+      accelerateWasm(stockKernels);
       const stock = await weightsAfterTraining(set, 2, 256);
-      installAccelerations('best');
+      expect(accelerateWasm(TEST_ACCEL_CONFIG).mode).toBe('openblas');
       const accelerated = await weightsAfterTraining(set, 2, 256);
       accelerated.forEach((values, i) => {
         let worst = 0;
@@ -155,8 +152,7 @@ describe.skipIf(!addonLoad.addon)(
 describe('memory', () => {
   for (const mode of ['best', 'wasm-transpose', 'none'] as const) {
     it(`numTensors is the same at every epoch end (${mode} kernels)`, async () => {
-      if (mode === 'none') removeAccelerations();
-      else installAccelerations(mode);
+      accelerateWasm({ ...TEST_ACCEL_CONFIG, mode });
       const set = syntheticImages(200, 2);
       const spec = kerasExampleSpec(16);
       const model = buildModel(spec, 1);
@@ -176,7 +172,7 @@ describe('memory', () => {
       model.optimizer.dispose();
       model.dispose();
       expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 1);
-      installAccelerations('best');
+      accelerateWasm(TEST_ACCEL_CONFIG);
     });
   }
 });

@@ -8,6 +8,7 @@ import { reportingCall, type EnginePort } from './engine-port';
 import { EvaluationFeature } from './evaluation.svelte';
 import { LibraryFeature } from './library.svelte';
 import { NoticesFeature } from './notices.svelte';
+import { RunsFeature } from './runs.svelte';
 import { SweepsFeature } from './sweeps.svelte';
 import { TrainingFeature } from './training.svelte';
 
@@ -21,8 +22,9 @@ export function createFeatures(port: EnginePort, storage: Pick<Storage, 'getItem
   const evaluation = new EvaluationFeature(call, notices);
   const library = new LibraryFeature(call, { draft, evaluation });
   const sweeps = new SweepsFeature(call, notices, { dataset, connection, training });
+  const runs = new RunsFeature(call, notices, { draft });
   const drawings = new DrawingsFeature(call, notices);
-  return { call, notices, connection, dataset, draft, training, evaluation, library, sweeps, drawings };
+  return { call, notices, connection, dataset, draft, training, evaluation, library, sweeps, runs, drawings };
 }
 
 export type Features = ReturnType<typeof createFeatures>;

@@ -2,7 +2,7 @@
  * Feature: the model the engine holds now (trained or loaded) and the saved models on disk:
  * save, load, delete, import, export.
  */
-import type { CurrentModel, EngineEvent, SavedModel } from '../../../src-main/shared/contract';
+import type { CurrentModel, EngineEvent, ExportFormat, SavedModel } from '../../../src-main/shared/contract';
 import type { DraftFeature } from './draft.svelte';
 import type { EngineCall } from './engine-port';
 import type { EvaluationFeature } from './evaluation.svelte';
@@ -59,14 +59,15 @@ export class LibraryFeature {
     return true;
   }
 
-  async import(dir: string): Promise<SavedModel | undefined> {
-    const imported = await this.call('models.import', { dir });
+  /** `path`: a TF.js model folder, or a Keras `.keras` / `.h5` file. */
+  async import(path: string): Promise<SavedModel | undefined> {
+    const imported = await this.call('models.import', { path });
     if (imported) await this.refreshSaved();
     return imported;
   }
 
-  async export(id: string, dir: string): Promise<string | undefined> {
-    return (await this.call('models.export', { id, dir }))?.path;
+  async export(id: string, dir: string, format: ExportFormat = 'tfjs'): Promise<string | undefined> {
+    return (await this.call('models.export', { id, dir, format }))?.path;
   }
 
   handle(event: EngineEvent): void {

@@ -32,6 +32,7 @@ function engineHolding(model = currentModel(), sweeps = [sweepRecord('sweep-a', 
     'models.list': () => [],
     'dataset.current': () => MNIST,
     'sweep.list': () => sweeps,
+    'runs.list': () => [],
     'drawings.list': () => [],
   });
 }

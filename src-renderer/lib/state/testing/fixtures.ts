@@ -1,13 +1,14 @@
 /** Realistic engine answers for the feature tests (they pass the contract's schemas). */
-import type { BackendInfo, CurrentModel, DatasetInfo, SweepRecord } from '../../../../src-main/shared/contract';
+import type { CurrentModel, DatasetInfo, EngineInfo, SweepRecord } from '../../../../src-main/shared/contract';
 import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec } from '../../../../src-main/shared/spec';
 
-export const BACKEND: BackendInfo = {
+export const BACKEND: EngineInfo = {
   name: 'wasm',
   native: false,
   tfjsVersion: '4.22.0',
   reason: 'tfjs-node is not installed.',
   accelerations: [],
+  memory: { numTensors: 0, numBytes: 0, rssBytes: 200_000_000 },
 };
 
 export const MNIST: DatasetInfo = {

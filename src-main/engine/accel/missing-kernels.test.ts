@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { smallCnnSpec } from '../shared/spec';
-import { initBackend } from './backend';
-import { loadDataset } from './dataset';
-import { buildModel } from './model';
-import { measure, train } from './train';
+import { smallCnnSpec } from '../../shared/spec';
+import { initBackend } from '../backend';
+import { loadDataset } from '../dataset';
+import { evaluate } from '../evaluate';
+import { buildModel } from '../model';
+import { train } from '../train';
 
 beforeAll(async () => {
   const backend = await initBackend();
@@ -80,11 +81,11 @@ describe('Conv2DBackpropFilter on wasm', () => {
       trainLimit: 960,
     });
     expect(result.status).toBe('completed');
-    const { acc } = measure(
+    const { acc } = evaluate(
       model,
+      spec,
       mnist.test,
       Int32Array.from({ length: 500 }, (_, i) => i),
-      [28, 28, 1],
     );
     expect(acc).toBeGreaterThan(0.5);
     model.dispose();
