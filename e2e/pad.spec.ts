@@ -18,11 +18,12 @@ const host = useTestHost();
 test.use({ trace: 'off' });
 
 /**
- * `npm run pad-eval -- --variants 2` reads 87/120 (0.725) of these same drawings from their exact
- * points after the same training (seed 42, wasm); the pad gets the mouse's whole-pixel positions
- * instead, so it may read a few differently.
+ * `npm run pad-eval -- --variants 2` reads 92/120 (0.767) of these same drawings from their exact
+ * points after the same training (seed 42, wasm; 87/120 before the training-step seam changed the
+ * kernels); the pad gets the mouse's whole-pixel positions instead (here it read the same 92/120),
+ * so a few may read differently.
  */
-const PURE_HARNESS_ACC = 0.725;
+const PURE_HARNESS_ACC = 92 / 120;
 const MARGIN = 0.05;
 
 /** The font digits, two drawings of each digit per font and place: 120 drawings. */
