@@ -14,6 +14,12 @@ import path from 'node:path';
 import { extractAll, listPackage } from '@electron/asar';
 import { FuseV1Options, FuseVersion, getCurrentFuseWire } from '@electron/fuses';
 import { build, Platform } from 'electron-builder';
+import {
+  checkNativeTensorFlowFiles,
+  checkOpenblasAddon,
+  nativeTensorFlowHere,
+  useUnpackedTensorFlow,
+} from './check-package-native';
 
 const root = path.resolve(import.meta.dirname, '..');
 const work = mkdtempSync(path.join(os.tmpdir(), 'mnist-studio-package-'));
@@ -71,10 +77,10 @@ interface EngineReply {
 }
 
 /** Forks the packaged engine and returns its answers to engine.info and dataset.load. */
-async function askEngine(enginePath: string) {
+async function askEngine(enginePath: string, env: Record<string, string> = {}) {
   const child = fork(enginePath, [], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: { ...process.env, MNIST_STUDIO_HOME: path.join(work, 'home') },
+    env: { ...process.env, MNIST_STUDIO_HOME: path.join(work, 'home'), ...env },
   });
   const waiting = new Map<number, (reply: EngineReply['response']) => void>();
   child.on('message', (message: EngineReply) => {
@@ -146,9 +152,12 @@ for (const idx of [
 if (existsSync(path.join(root, 'src-main/engine/accel/native/build/Release/mnist_accel.node'))) {
   const addon = 'out/main/native/build/Release/mnist_accel.node';
   check(existsSync(path.join(unpacked, addon)), 'the OpenBLAS addon is unpacked next to the engine bundle');
+  checkOpenblasAddon(unpacked, check);
 }
+const nativeHere = nativeTensorFlowHere(root);
 if (existsSync(path.join(root, 'node_modules/@tensorflow/tfjs-node'))) {
   check(existsSync(path.join(unpacked, 'node_modules/@tensorflow/tfjs-node/package.json')), 'tfjs-node is unpacked');
+  if (nativeHere) checkNativeTensorFlowFiles(unpacked, check);
 }
 
 // Electron's view of the archive: a folder named app.asar. The big files are removed from it,
@@ -160,6 +169,7 @@ for (const wasm of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tf
   rmSync(path.join(layout, 'app.asar/node_modules/@tensorflow/tfjs-backend-wasm/dist', wasm), { force: true });
 }
 cpSync(unpacked, path.join(layout, 'app.asar.unpacked'), { recursive: true });
+if (nativeHere) useUnpackedTensorFlow(layout);
 const { info, dataset } = await askEngine(path.join(layout, 'app.asar/out/main/engine.js'));
 check(
   !!info?.ok,
@@ -170,6 +180,17 @@ check(
   !!dataset?.ok && train?.count === 60_000,
   `packaged engine loads the built-in MNIST from app.asar.unpacked (${dataset?.ok ? `${train?.count} training images` : dataset?.error?.message})`,
 );
+
+// Native TensorFlow where the build machine has it: the packaged engine, forced onto it, loads it.
+if (nativeHere) {
+  const native = await askEngine(path.join(layout, 'app.asar/out/main/engine.js'), {
+    MNIST_STUDIO_BACKEND: 'tensorflow',
+  });
+  check(
+    !!native.info?.ok && native.info.result?.name === 'tensorflow',
+    `packaged engine loads native TensorFlow from app.asar.unpacked (${native.info?.ok ? String(native.info.result?.name) : native.info?.error?.message})`,
+  );
+}
 
 const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
 console.log(

@@ -20,7 +20,8 @@ import { evaluate } from '../engine/evaluate';
 import { buildModel } from '../engine/model';
 import { predict } from '../engine/predict';
 import { train } from '../engine/train';
-import { IMAGE_PIXELS, kerasExampleSpec, type TrainSettings } from '../shared/spec';
+import { IMAGE_PIXELS, kerasExampleSpec, PRESETS, type ModelSpec, type TrainSettings } from '../shared/spec';
+import { benchPeers, type PeerFigures } from './bench-peers';
 import { describeMachine, quantile } from './bench-stats';
 import { integerOption, runCli } from './common';
 
@@ -29,10 +30,13 @@ interface Options {
   samples: number;
   baselineSamples: number;
   cpuSamples: number;
+  convSamples: number;
   predictRuns: number;
   rounds: number;
   python?: string;
   torch: boolean;
+  peers: boolean;
+  cnnSamples: number;
   json: boolean;
   out: string;
 }
@@ -43,6 +47,12 @@ const options = new Command('bench')
   .option('--samples <n>', 'training images for the accelerated engine run and for PyTorch', integerOption, 60000)
   .option('--baseline-samples <n>', 'training images for the stock WebAssembly kernels (slow)', integerOption, 10000)
   .option('--cpu-samples <n>', 'training images for the CPU backend (very slow)', integerOption, 1000)
+  .option(
+    '--conv-samples <n>',
+    'training images for each conv preset on the engine (0: skip the conv rows)',
+    integerOption,
+    10000,
+  )
   .option('--predict-runs <n>', 'single-image predictions timed for p50/p99', integerOption, 500)
   .option(
     '--rounds <n>',
@@ -50,8 +60,13 @@ const options = new Command('bench')
     integerOption,
     3,
   )
-  .option('--python <path>', 'Python with torch (default: the first of /usr/bin/python3, python3 that imports torch)')
+  .option(
+    '--python <path>',
+    'Python with torch, and with Keras + TensorFlow for the peers (default: /usr/bin/python3 or python3 for torch; MNIST_STUDIO_PYTHON, .venv-peers, python3 for the peers)',
+  )
   .option('--no-torch', 'skip the PyTorch comparison')
+  .option('--no-peers', 'skip the per-model peers (engine backends, Keras, PyTorch 2.x and Debian)')
+  .option('--cnn-samples <n>', 'training images for the Small CNN in the peers section', integerOption, 3200)
   .option('--json', 'print the figures as one JSON object on the last line and write them to --out', false)
   .option('--out <file>', 'where --json writes the figures', path.join('.bench', 'bench.json'))
   .parse()
@@ -109,8 +124,8 @@ async function trainOnce(
   acceleration: AccelerationMode | 'n/a',
   samples: number,
   epochs: number,
+  spec: ModelSpec = kerasExampleSpec(),
 ): Promise<TrainingFigure> {
-  const spec = kerasExampleSpec();
   const tensorsBefore = tf.memory().numTensors;
   const model = buildModel(spec, SEED);
   const settings: TrainSettings = {
@@ -254,6 +269,33 @@ await runCli(async () => {
       }
     }
   }
+  // Conv presets (Small CNN, Keras convnet) on the engine, batch 32, after the Dense rounds.
+  // Hook for the peers: Keras/PyTorch conv rows for the same presets, batch and sample count
+  // belong in `convRows` beside these (one alternated run, best of --rounds each).
+  const convRows: TrainingFigure[] = [];
+  const convPresets = PRESETS.filter((preset) => preset.spec.layers.some((layer) => layer.type === 'conv2d'));
+  if (status && options.convSamples > 0) {
+    log('Training the conv presets (batch 32):');
+    for (const preset of convPresets) {
+      let best: TrainingFigure | undefined;
+      for (let round = 1; round <= Math.max(1, options.rounds); round++) {
+        const figure = await trainOnce(
+          dataset,
+          `${preset.name} (round ${round})`,
+          status.mode,
+          options.convSamples,
+          1,
+          preset.spec,
+        );
+        if (!best || figure.samplesPerSecond > best.samplesPerSecond) best = { ...figure, name: preset.name };
+      }
+      convRows.push(best!);
+    }
+    accelerateWasm({ ...config, mode: 'none' });
+    for (const preset of convPresets)
+      convRows.push(await trainOnce(dataset, `${preset.name}, stock wasm kernels`, 'none', 320, 1, preset.spec));
+    accelerateWasm({ ...config, mode: 'best' });
+  }
   if ('skipped' in torch) log(`  PyTorch: skipped (${torch.skipped})`);
   else log(`  PyTorch BLAS: ${torch.blas}`);
   if (status) latency = await predictLatency(dataset, options.predictRuns);
@@ -277,12 +319,19 @@ await runCli(async () => {
   if (await useBackend('cpu'))
     training.push(await trainOnce(dataset, 'cpu (JavaScript)', 'n/a', options.cpuSamples, 1));
   else skipped.cpu = 'the CPU backend did not load';
-  if (backend.name === 'tensorflow' && (await useBackend('tensorflow'))) {
+  if (backend.available.includes('tensorflow') && (await useBackend('tensorflow'))) {
     training.push(await trainOnce(dataset, 'tensorflow (native)', 'n/a', options.samples, options.epochs));
-  } else if (backend.name !== 'tensorflow') {
+  } else if (!backend.available.includes('tensorflow')) {
     skipped.tensorflow = backend.reason ?? 'tfjs-node is not installed';
   }
   await useBackend(backend.name);
+
+  // 3. Per model, the engine on each backend beside Keras and PyTorch (bench-peers.ts).
+  let peers: PeerFigures | undefined;
+  if (options.peers) {
+    const samples = { dense: options.samples, cnn: options.cnnSamples };
+    peers = await benchPeers(dataset, { rounds: options.rounds, samples, python: options.python, seed: SEED, log });
+  }
 
   const ratio = engine && !('skipped' in torch) ? engine.samplesPerSecond / torch.samplesPerSecond : undefined;
   const figures = {
@@ -292,7 +341,9 @@ await runCli(async () => {
     engine: engine ? { ...engine, blas: status?.blas, rounds: engineRounds } : undefined,
     torch: 'skipped' in torch ? torch : { ...torch, rounds: torchRounds },
     ratioEngineToTorch: ratio,
+    peers,
     training,
+    conv: convRows,
     skipped,
     predict: latency,
     peakRssMb: { afterFullTraining: peakRssTrainingMb, wholeBench: peakRssMb() },

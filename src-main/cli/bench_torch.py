@@ -1,29 +1,22 @@
 """PyTorch peer for `npm run bench`: the Keras MNIST example's model trained the same way.
 
-Dense(512, relu) -> Dense(10, softmax), categorical cross-entropy, RMSprop (lr 0.001,
-rho 0.9, epsilon 1e-7 as in tfjs/Keras), batch 32, the same IDX files, pixels kept uint8 and
-scaled per batch. Prints one JSON object as its last line:
+dense: Dense(512, relu) -> Dense(10, softmax), RMSprop (lr 0.001, rho 0.9, epsilon 1e-7 as in
+tfjs/Keras); cnn: the app's Small CNN preset (conv 16 -> pool -> conv 32 -> pool -> dense 64 ->
+dense 10, Adam 0.001, epsilon 1e-7). Categorical cross-entropy, batch 32, the same IDX files,
+pixels kept uint8 and scaled per batch. Prints one JSON object as its last line:
 {"torch": version, "blas": ..., "threads": n, "samples": n, "epochs": n, "seconds": s,
  "samplesPerSecond": x, "testAccuracy": a, "peakRssMb": m}
-Usage: python3 bench_torch.py DATA_DIR [--samples N] [--epochs N] [--seed N]
+Usage: python3 bench_torch.py DATA_DIR [--model dense|cnn] [--threads N] [--samples N] [--epochs N] [--seed N]
 """
 
 import argparse
 import json
 import re
 import resource
-import struct
 import sys
 import time
 
-
-def read_idx(path, magic, dims):
-    with open(path, "rb") as handle:
-        data = handle.read()
-    header = struct.unpack(">" + "I" * (1 + dims), data[: 4 * (1 + dims)])
-    if header[0] != magic:
-        raise ValueError(f"{path}: not an IDX file with magic {magic:#x}")
-    return header[1:], data[4 * (1 + dims):]
+from bench_idx import read_mnist
 
 
 def blas_description(torch):
@@ -58,9 +51,11 @@ def blas_description(torch):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("data_dir")
+    parser.add_argument("--model", choices=["dense", "cnn"], default="dense")
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args()
 
     try:
@@ -69,21 +64,28 @@ def main():
         print(json.dumps({"error": f"torch is not importable: {error}"}))
         return 3
 
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    (count, rows, cols), pixels = read_idx(f"{args.data_dir}/train-images-idx3-ubyte", 0x803, 3)
-    (label_count,), labels = read_idx(f"{args.data_dir}/train-labels-idx1-ubyte", 0x801, 1)
-    (test_count, _, _), test_pixels = read_idx(f"{args.data_dir}/t10k-images-idx3-ubyte", 0x803, 3)
-    (_,), test_labels = read_idx(f"{args.data_dir}/t10k-labels-idx1-ubyte", 0x801, 1)
-    used = min(args.samples, count, label_count)
-    images = torch.frombuffer(bytearray(pixels), dtype=torch.uint8).view(count, rows * cols)[:used]
+    count, pixels, labels, test_count, test_pixels, test_labels = read_mnist(args.data_dir)
+    used = min(args.samples, count)
+    shape = (784,) if args.model == "dense" else (1, 28, 28)
+    images = torch.frombuffer(bytearray(pixels), dtype=torch.uint8).view(-1, *shape)[:used]
     targets = torch.frombuffer(bytearray(labels), dtype=torch.uint8).to(torch.long)[:used]
 
-    model = torch.nn.Sequential(
-        torch.nn.Linear(rows * cols, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10)
-    )
+    nn = torch.nn
+    if args.model == "dense":
+        model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10))
+        optimizer = torch.optim.RMSprop(model.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
+    else:
+        model = nn.Sequential(
+            nn.Conv2d(1, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(32 * 5 * 5, 64), nn.ReLU(), nn.Linear(64, 10),
+        )
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
     # CrossEntropyLoss = softmax + categorical cross-entropy on one-hot labels.
-    loss_function = torch.nn.CrossEntropyLoss()
-    optimizer = torch.optim.RMSprop(model.parameters(), lr=0.001, alpha=0.9, eps=1e-7)
+    loss_function = nn.CrossEntropyLoss()
     batch_size = 32
 
     started = time.perf_counter()
@@ -101,7 +103,7 @@ def main():
     seconds = time.perf_counter() - started
 
     with torch.no_grad():
-        test_images = torch.frombuffer(bytearray(test_pixels), dtype=torch.uint8).view(test_count, rows * cols)
+        test_images = torch.frombuffer(bytearray(test_pixels), dtype=torch.uint8).view(test_count, *shape)
         test_targets = torch.frombuffer(bytearray(test_labels), dtype=torch.uint8).to(torch.long)
         predictions = model(test_images.to(torch.float32) / 255.0).argmax(dim=1)
         accuracy = (predictions == test_targets).float().mean().item()
@@ -110,6 +112,7 @@ def main():
         json.dumps(
             {
                 "torch": torch.__version__,
+                "model": args.model,
                 "blas": blas_description(torch),
                 "threads": torch.get_num_threads(),
                 "samples": used,

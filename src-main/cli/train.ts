@@ -5,17 +5,18 @@
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { initBackend } from '../engine/backend';
+import { activateBackend, initBackend, trainingBackend } from '../engine/backend';
 import { loadDataset } from '../engine/dataset';
 import { evaluate } from '../engine/evaluate';
-import { buildModel, formatSummary, summarizeModel, validateSpec } from '../engine/model';
+import { buildModel, formatSummary, summarizeModel } from '../engine/model';
 import { defaultDataHome } from '../engine/engine';
 import { kerasFormatOf } from '../engine/keras/keras-file';
 import { writeKerasFile, writeModelFolder } from '../engine/model-files';
 import { RunRecords, trainRecorded } from '../engine/runs';
 import type { EpochMetrics } from '../shared/contract';
-import { KERAS_EXAMPLE_SETTINGS, kerasExampleSpec, settingsIssues, trainSettingsSchema } from '../shared/spec';
+import { KERAS_EXAMPLE_SETTINGS, settingsIssues, trainSettingsSchema } from '../shared/spec';
 import { fail, integerOption, runCli } from './common';
+import { PRESET_IDS, specFromOptions } from './model-option';
 
 interface Options {
   epochs: number;
@@ -26,8 +27,11 @@ interface Options {
   data?: string;
   out?: string;
   seed: number;
+  backend: string;
   augment: boolean;
   json: boolean;
+  preset?: string;
+  spec?: string;
 }
 
 const options = new Command('train')
@@ -35,11 +39,18 @@ const options = new Command('train')
   .option('--epochs <n>', 'passes over the training data', integerOption, KERAS_EXAMPLE_SETTINGS.epochs)
   .option('--batch-size <n>', 'examples per gradient step', integerOption, KERAS_EXAMPLE_SETTINGS.batchSize)
   .option('--units <n>', 'hidden units in the Dense layer', integerOption, 512)
+  .option('--preset <id>', `train a preset of the Model view instead (${PRESET_IDS.join(', ')})`)
+  .option('--spec <file>', 'train the model in a ModelSpec JSON file instead')
   .option('--train-limit <n>', 'train on the first N training images only', integerOption)
   .option('--validation-split <f>', 'fraction of training images held out for val_loss/val_acc', Number, 0)
   .option('--data <dir>', 'folder with the four MNIST-format IDX files (default: the embedded MNIST)')
   .option('--out <path>', 'save the trained model: FILE.keras or FILE.h5 for Keras, else a TF.js folder')
   .option('--seed <n>', 'seed for weights and shuffling', integerOption, KERAS_EXAMPLE_SETTINGS.seed)
+  .option(
+    '--backend <name>',
+    'auto (the backend npm run bench measured faster for this model), tensorflow or wasm',
+    'auto',
+  )
   .option('--augment', 'redraw each training image every epoch (shift, rotation, scale, stroke width)', false)
   .option('--json', 'print one JSON object with the results as the last line', false)
   .parse()
@@ -66,16 +77,20 @@ await runCli(async () => {
     seed: options.seed,
     validationSplit: options.validationSplit,
     trainLimit: options.trainLimit,
+    backend: options.backend,
     augment: options.augment,
   };
   const problem = Object.values(settingsIssues(requested))[0];
   if (problem) fail(problem);
   const settings = trainSettingsSchema.parse(requested);
-  const spec = validateSpec(kerasExampleSpec(options.units));
+  const spec = await specFromOptions(options);
   // Human progress goes to stderr in --json mode so stdout stays machine-readable.
   const log = options.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);
 
-  const backend = await initBackend();
+  const engine = await initBackend();
+  const backend = await trainingBackend(spec, settings.backend);
+  await activateBackend(backend.name);
+  const accelerations = backend.name === 'wasm' ? engine.accelerations : [];
   const dataset = await loadDataset(options.data ? { kind: 'folder', path: options.data } : { kind: 'builtin' });
   log(
     `Dataset ${dataset.info.name}: ${dataset.info.train.count} training and ${dataset.info.test.count} test images (loaded in ${Math.round(dataset.info.loadMs)} ms)`,
@@ -123,8 +138,9 @@ await runCli(async () => {
   const test = evaluate(model, spec, dataset.test);
   await run.finish(result, test);
   log(`test_loss: ${test.loss.toFixed(4)} - test_acc: ${test.acc.toFixed(4)}`);
-  log(`Backend: ${backend.name}${backend.native ? ' (native TensorFlow)' : ` (${backend.reason})`}`);
-  if (backend.accelerations.length) log(`Accelerations: ${backend.accelerations.join('; ')}`);
+  log(`Backend: ${backend.name} (${backend.reason})`);
+  if (engine.available.length === 1 && engine.reason && !process.env.MNIST_STUDIO_BACKEND) log(engine.reason);
+  if (accelerations.length) log(`Accelerations: ${accelerations.join('; ')}`);
   log(`Recorded as run ${run.id} (npm run runs -- show ${run.id})`);
 
   const kerasFormat = options.out ? kerasFormatOf(options.out) : undefined;
@@ -154,8 +170,9 @@ await runCli(async () => {
     console.log(
       JSON.stringify({
         backend: backend.name,
-        native: backend.native,
-        accelerations: backend.accelerations,
+        backendReason: backend.reason,
+        native: backend.name === 'tensorflow',
+        accelerations,
         params: summary.totalParams,
         epochs: result.epochsCompleted,
         batchSize: settings.batchSize,

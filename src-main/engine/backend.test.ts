@@ -75,6 +75,7 @@ describe.runIf(!native)('backend selection without tfjs-node installed', () => {
     expect(result.ok).toBe(true);
     expect(result.info).toMatchObject({ name: 'wasm', native: false, tfjsVersion: '4.22.0' });
     expect(result.info.reason).toMatch(/@tensorflow\/tfjs-node\) is not installed/);
+    expect(result.info.available).toEqual(['wasm']);
   });
 
   it('fails loudly when the forced backend cannot load', () => {
@@ -85,11 +86,13 @@ describe.runIf(!native)('backend selection without tfjs-node installed', () => {
 });
 
 describe.runIf(native)('backend selection with tfjs-node installed', () => {
-  it('picks native TensorFlow first', () => {
-    expect(pick().info).toMatchObject({ name: 'tensorflow', native: true });
+  it('keeps native TensorFlow and WebAssembly both, each training on the faster one for its model', () => {
+    const { info } = pick();
+    expect(info.available).toEqual(['tensorflow', 'wasm']);
+    expect(info.reason).toMatch(/both loaded; each training runs on the one measured faster for its model/);
   });
 
-  it('runs native TensorFlow when forced', () => {
-    expect(pick('tensorflow').info).toMatchObject({ name: 'tensorflow', native: true });
+  it('runs native TensorFlow alone when forced', () => {
+    expect(pick('tensorflow').info).toMatchObject({ name: 'tensorflow', native: true, available: ['tensorflow'] });
   });
 });

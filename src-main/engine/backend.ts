@@ -1,6 +1,7 @@
 /**
- * Picks the fastest tfjs backend that loads here: native TensorFlow (tfjs-node), then
- * WebAssembly, then plain JavaScript. Always reports which one runs and why. When a backend
+ * Loads the tfjs backends that load here: native TensorFlow (tfjs-node) and WebAssembly, plain
+ * JavaScript only when neither does. Each training runs on the one measured faster for its
+ * model (backend-choice.ts) unless a person picks one. Always reports which one runs and why. When a backend
  * starts, its accelerations (if it has any: ACCELERATORS) are installed with the switches of
  * accel/config.ts; they provide their training step to the seam in step.ts.
  */
@@ -8,15 +9,18 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../shared/errors';
-import type { BackendInfo } from '../shared/contract';
+import type { BackendInfo, TrainBackend } from '../shared/contract';
+import { kerasExampleSpec, smallCnnSpec, type BackendChoice, type ModelSpec } from '../shared/spec';
 import {
   accelConfigFromEnvironment,
   addMissingWasmKernels,
   installWasmAcceleration,
   type AccelConfig,
+  type AccelerationMode,
   type AccelerationStatus,
   type Acceleration,
 } from './accel';
+import { chooseTrainingBackend } from './backend-choice';
 import { trainingSteps } from './step';
 
 export type BackendName = BackendInfo['name'];
@@ -25,6 +29,9 @@ const ORDER: BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 const requireHere = createRequire(import.meta.url);
 
 let starting: Promise<BackendInfo> | undefined;
+let pinnedHere: BackendName | undefined;
+/** Backends started in this process (auto mode starts native TensorFlow and WebAssembly both). */
+const loadedHere = new Set<BackendName>();
 
 /** A backend's installed speed-ups: what they are (for BackendInfo) and how to take them out. */
 type BackendAcceleration = Acceleration;
@@ -65,15 +72,17 @@ export function wasmDirectory(): string {
 const NATIVE_PACKAGE = '@tensorflow/tfjs-node';
 
 async function loadNative(): Promise<string[]> {
+  // TensorFlow's own start-up chatter (CPU features it was not built for) on stderr; warnings stay.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   try {
     await import(NATIVE_PACKAGE);
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    const missing = /Cannot find (module|package)/.test(detail);
+    const missing = /Cannot find (module|package) '@tensorflow\/tfjs-node'/.test(detail);
     throw new StudioError(
       'BACKEND_UNAVAILABLE',
       missing
-        ? 'Native TensorFlow (@tensorflow/tfjs-node) is not installed; install it on a machine that can download libtensorflow for native speed.'
+        ? 'Native TensorFlow (@tensorflow/tfjs-node) is not installed; `npm install` gets it where libtensorflow can be downloaded, `npm run setup:native` builds it where not.'
         : `Native TensorFlow (@tensorflow/tfjs-node) failed to load: ${detail}.`,
     );
   }
@@ -134,20 +143,20 @@ export function initBackend(
 
 async function startBackend(forced: string | undefined, config: AccelConfig): Promise<BackendInfo> {
   const pinned = parseForced(forced);
+  pinnedHere = pinned;
   const reasons: string[] = [];
+  const loaded: BackendName[] = [];
+  const added: string[] = [];
   for (const name of pinned ? [pinned] : ORDER) {
+    // Auto starts native TensorFlow and WebAssembly both (each training picks one); CPU only
+    // when neither starts.
+    if (name === 'cpu' && loaded.length > 0) break;
     try {
-      const added = await LOADERS[name]();
+      added.push(...(await LOADERS[name]()));
       // The descriptions say why a slower mode runs (e.g. "no OpenBLAS: <why>").
-      const status = accelerate(name, config);
-      const why = name === 'tensorflow' ? undefined : (reasons[0] ?? `Chosen with MNIST_STUDIO_BACKEND=${name}.`);
-      return {
-        name,
-        native: name === 'tensorflow',
-        tfjsVersion: tf.version.tfjs,
-        reason: reasons.length > 1 ? reasons.join(' ') : why,
-        accelerations: [...(status?.descriptions ?? []), ...added],
-      };
+      added.unshift(...(accelerate(name, config)?.descriptions ?? []));
+      loadedHere.add(name);
+      loaded.push(name);
     } catch (error) {
       const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
       if (pinned) {
@@ -156,5 +165,80 @@ async function startBackend(forced: string | undefined, config: AccelConfig): Pr
       reasons.push(message);
     }
   }
-  throw new StudioError('BACKEND_UNAVAILABLE', `No tfjs backend could load: ${reasons.join(' ')}`);
+  if (loaded.length === 0) {
+    throw new StudioError('BACKEND_UNAVAILABLE', `No tfjs backend could load: ${reasons.join(' ')}`);
+  }
+  // tfjs' global backend between runs: the one the Keras example trains on.
+  const standard = choose(kerasExampleSpec(), 'auto', loaded);
+  await tf.setBackend(standard.name);
+  let reason: string | undefined;
+  if (pinned) reason = pinned === 'tensorflow' ? undefined : `Chosen with MNIST_STUDIO_BACKEND=${pinned}.`;
+  else if (loaded.length > 1) {
+    const conv = choose(smallCnnSpec(), 'auto', loaded);
+    reason = `Native TensorFlow and WebAssembly both loaded; each training runs on the one measured faster for its model: dense models on ${standard.name}, conv nets on ${conv.name}.`;
+  } else if (reasons.length > 0) reason = reasons.join(' ');
+  return {
+    name: standard.name,
+    native: standard.name === 'tensorflow',
+    tfjsVersion: tf.version.tfjs,
+    reason,
+    accelerations: added,
+    available: loaded,
+  };
+}
+
+/** How the WebAssembly backend runs now: with the OpenBLAS kernels, without, or stock. */
+export function wasmAccelerationMode(): AccelerationMode {
+  return installed.get('wasm')?.status.mode ?? 'none';
+}
+
+function choose(spec: ModelSpec, requested: BackendChoice, available: BackendName[]): TrainBackend {
+  const wasmAcceleration = wasmAccelerationMode();
+  const choice = chooseTrainingBackend({ spec, requested, available, wasmAcceleration, pinned: pinnedHere });
+  if ('error' in choice) throw new StudioError('BACKEND_UNAVAILABLE', choice.error);
+  return choice;
+}
+
+/**
+ * The backend one training run of `spec` uses (see backend-choice.ts) and why; the model then
+ * lives there, so its predictions and evaluations run there too (withBackend).
+ */
+export async function trainingBackend(spec: ModelSpec, requested: BackendChoice = 'auto'): Promise<TrainBackend> {
+  const info = await initBackend();
+  return choose(spec, requested, info.available);
+}
+
+/**
+ * Makes `name` tfjs' global backend, starting it (with its accelerations) if this process has
+ * not yet. Tensors made on another backend move when they are read. Throws
+ * BACKEND_UNAVAILABLE, in words, when it cannot load.
+ */
+export async function activateBackend(
+  name: BackendName,
+  config: AccelConfig = accelConfigFromEnvironment(),
+): Promise<void> {
+  if (loadedHere.has(name)) {
+    if (tf.getBackend() === name || (await tf.setBackend(name))) return;
+  }
+  await LOADERS[name]();
+  accelerate(name, config);
+  loadedHere.add(name);
+}
+
+/**
+ * Runs `work` with `name` as tfjs' global backend and puts the previous one back, synchronously:
+ * nothing else (a training run between its batches) can see the switch. The backend must have
+ * started (initBackend); switching to a started backend does not wait.
+ */
+export function withBackend<T>(name: BackendName, work: () => T): T {
+  const previous = tf.getBackend();
+  if (previous === name) return work();
+  if (!loadedHere.has(name))
+    throw new StudioError('BACKEND_UNAVAILABLE', `The ${name} backend did not load in this engine.`);
+  void tf.setBackend(name);
+  try {
+    return work();
+  } finally {
+    void tf.setBackend(previous);
+  }
 }

@@ -7,8 +7,8 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { parseParams, type EngineEvent, type Method, type Result, type SweepRecord } from '../shared/contract';
 import { StudioError, toErrorPayload } from '../shared/errors';
-import type { ModelSpec, TrainSettings } from '../shared/spec';
-import { initBackend } from './backend';
+import { kerasExampleSpec, type ModelSpec, type TrainSettings } from '../shared/spec';
+import { activateBackend, initBackend, trainingBackend, withBackend, type BackendName } from './backend';
 import { DrawingStore } from './drawings';
 import { gatherPixels, indicesWithLabel, loadDataset, splitOf, type Dataset } from './dataset';
 import { evaluate } from './evaluate';
@@ -31,6 +31,8 @@ export function defaultDataHome(): string {
 
 interface CurrentModel {
   model: tf.LayersModel;
+  /** Where its weights live: it predicts and evaluates there. */
+  backend: BackendName;
   spec: ModelSpec;
   settings: TrainSettings;
   dataset: { id: string; name: string };
@@ -145,7 +147,8 @@ export class Engine {
         let model: tf.LayersModel | undefined;
         let run: RunRecorder | undefined;
         try {
-          const backend = await initBackend();
+          const backend = await trainingBackend(spec, settings.backend);
+          await activateBackend(backend.name);
           const dataset = await this.ensureDataset();
           const trained = buildModel(spec, settings.seed);
           model = trained;
@@ -163,13 +166,21 @@ export class Engine {
           run = started;
           const callbacks = started.watch({
             signal,
-            onBegin: (info) => this.emit({ kind: 'train.begin', ...info, params, runId: started.id }),
+            onBegin: (info) => this.emit({ kind: 'train.begin', ...info, params, runId: started.id, backend }),
             onBatch: (metrics) => this.emit({ kind: 'train.batch', metrics }),
             onEpoch: (metrics) => this.emit({ kind: 'train.epoch', metrics }),
           });
-          const result = await train(trained, spec, dataset.train, settings, callbacks);
+          const result = { ...(await train(trained, spec, dataset.train, settings, callbacks)), backend };
           const history = result.history;
-          this.replaceCurrent({ model: trained, spec, settings, dataset: identity, history, runId: started.id });
+          this.replaceCurrent({
+            model: trained,
+            backend: backend.name,
+            spec,
+            settings,
+            dataset: identity,
+            history,
+            runId: started.id,
+          });
           model = undefined;
           run = undefined;
           await started.finish(result);
@@ -196,7 +207,7 @@ export class Engine {
       this.requireIdle('evaluate');
       const current = this.requireModel();
       const dataset = await this.ensureDataset();
-      const result = evaluate(current.model, current.spec, dataset.test);
+      const result = withBackend(current.backend, () => evaluate(current.model, current.spec, dataset.test));
       current.test = { loss: result.loss, acc: result.acc };
       // The run's record is a bonus here: if it cannot be written, the evaluation still stands.
       if (current.runId) await this.runs.setTest(current.runId, current.test).catch(() => false);
@@ -205,7 +216,7 @@ export class Engine {
 
     'model.predict': async ({ images }) => {
       const current = this.requireModel();
-      return { probabilities: predict(current.model, current.spec, images) };
+      return { probabilities: withBackend(current.backend, () => predict(current.model, current.spec, images)) };
     },
 
     'model.finetune': async ({ epochs }) =>
@@ -221,7 +232,8 @@ export class Engine {
             `The model was trained on ${current.dataset.name}; open that dataset again to fine-tune it.`,
           );
         try {
-          await initBackend();
+          // The model trains on the backend it lives on (model.fit chose it).
+          await activateBackend(current.backend);
           const before = readingScore(current.model, current.spec, drawings, dataset.test);
           const repeats = repeatsFor(
             Math.min(dataset.train.count, current.settings.trainLimit ?? Infinity),
@@ -263,14 +275,14 @@ export class Engine {
     'models.save': async ({ name }) => {
       this.requireIdle('save');
       const current = this.requireModel();
-      const backend = await initBackend();
+      await activateBackend(current.backend);
       const saved = await this.savedModels.save(current.model, {
         name,
         spec: current.spec,
         settings: current.settings,
         params: current.model.countParams(),
         dataset: current.dataset,
-        backend: backend.name,
+        backend: current.backend,
         history: current.history,
         test: current.test,
         runId: current.runId,
@@ -282,9 +294,11 @@ export class Engine {
 
     'models.load': async ({ id }) => {
       this.requireIdle('load a model');
-      await initBackend();
-      const { model, metadata } = await this.savedModels.load(id);
-      this.replaceCurrent({ ...metadata, model, savedAs: metadata.id });
+      const metadata = await this.savedModels.read(id);
+      const backend = await trainingBackend(metadata.spec);
+      await activateBackend(backend.name);
+      const { model } = await this.savedModels.load(id);
+      this.replaceCurrent({ ...metadata, model, backend: backend.name, savedAs: metadata.id });
       return { ...metadata, params: model.countParams(), savedAs: metadata.id };
     },
 
@@ -301,7 +315,9 @@ export class Engine {
       this.exclusively('start a sweep', async (signal) => {
         let record: SweepRecord | undefined;
         try {
-          const backend = await initBackend();
+          // A sweep trains the Keras example at each size: dense models, one backend for all.
+          const backend = await trainingBackend(kerasExampleSpec());
+          await activateBackend(backend.name);
           const dataset = await this.ensureDataset();
           record =
             'resumeId' in params

@@ -98,6 +98,33 @@ describe('validateSpec', () => {
   });
 });
 
+describe('Dropout', () => {
+  const spec = validateSpec({
+    layers: [
+      { type: 'dropout', rate: 0.5 },
+      { type: 'dense', units: 10, activation: 'softmax' },
+    ],
+    optimizer: { name: 'adam', learningRate: 0.001 },
+  });
+  const masks = (model: tf.LayersModel) =>
+    [0, 1, 2].map(() =>
+      tf.tidy(() =>
+        Array.from((model.layers[0].apply(tf.ones([4, 784]), { training: true }) as tf.Tensor).dataSync()).join(','),
+      ),
+    );
+
+  it('draws a fresh mask at every training call, the same sequence for the same seed', () => {
+    const first = buildModel(spec, 9);
+    const again = buildModel(spec, 9);
+    const sequence = masks(first);
+    expect(new Set(sequence).size).toBe(3);
+    expect(masks(again)).toEqual(sequence);
+    expect((first.layers[0].getConfig() as { seed?: number }).seed).toBe(9);
+    first.dispose();
+    again.dispose();
+  });
+});
+
 describe('disposing a model', () => {
   it.each(['rmsprop', 'adam', 'sgd', 'adagrad'] as const)(
     "frees its %s optimizer's state too, so repeated runs leave no tensors behind",

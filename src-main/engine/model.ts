@@ -35,6 +35,34 @@ export function validateSpec(input: unknown): ModelSpec {
   return parsed.data;
 }
 
+/**
+ * tfjs' Dropout given a seed draws the same mask on every call (a fixed pruning, not dropout);
+ * Keras draws a new one per step. This one moves its seed on at each training call, so masks are
+ * fresh and a run still repeats exactly; its config keeps the seed it was built with.
+ */
+function reseedingDropout(
+  rate: number,
+  seed: number,
+  common: { name: string; inputShape?: number[] },
+): tf.layers.Layer {
+  const layer = tf.layers.dropout({ ...common, rate, seed });
+  const internals = layer as unknown as {
+    seed: number;
+    call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[];
+  };
+  const call = internals.call.bind(layer);
+  let calls = 0;
+  internals.call = (inputs, kwargs) => {
+    internals.seed = seed + 7919 * ++calls;
+    try {
+      return call(inputs, kwargs);
+    } finally {
+      internals.seed = seed;
+    }
+  };
+  return layer;
+}
+
 function buildLayer(layer: LayerSpec, name: string, seed: number, inputShape?: number[]): tf.layers.Layer {
   const kernelInitializer = tf.initializers.glorotUniform({ seed });
   const common = inputShape ? { name, inputShape } : { name };
@@ -42,7 +70,7 @@ function buildLayer(layer: LayerSpec, name: string, seed: number, inputShape?: n
     case 'dense':
       return tf.layers.dense({ ...common, units: layer.units, activation: layer.activation, kernelInitializer });
     case 'dropout':
-      return tf.layers.dropout({ ...common, rate: layer.rate, seed });
+      return reseedingDropout(layer.rate, seed, common);
     case 'flatten':
       return tf.layers.flatten(common);
     case 'conv2d':

@@ -80,6 +80,11 @@ export class SavedModels {
     return folder;
   }
 
+  /** studio.json alone (to know a model's spec before loading its weights). */
+  async read(id: string): Promise<SavedModel> {
+    return readMetadata(this.folderOf(id));
+  }
+
   async load(id: string): Promise<{ model: tf.LayersModel; metadata: SavedModel }> {
     const folder = this.folderOf(id);
     const metadata = await readMetadata(folder);

@@ -22,16 +22,25 @@ function renameLegacyKeys(renames: Record<string, string>) {
   };
 }
 
+export const backendNameSchema = z.enum(['tensorflow', 'wasm', 'cpu']);
+
 export const backendInfoSchema = z.object({
-  name: z.enum(['tensorflow', 'wasm', 'cpu']),
+  /** tfjs' global backend: in auto mode, the one the Keras example trains on. */
+  name: backendNameSchema,
   native: z.boolean(),
   tfjsVersion: z.string(),
   /** Why the native backend is not the one running; absent when it is. */
   reason: z.string().optional(),
   /** Kernels the engine swapped in for speed (e.g. "BatchMatMul via OpenBLAS"), if any. */
   accelerations: z.array(z.string()).default([]),
+  /** Every backend this engine loaded; each training runs on one of them (see TrainBackend). */
+  available: z.array(backendNameSchema).default([]),
 });
 export type BackendInfo = z.infer<typeof backendInfoSchema>;
+
+/** The backend one training run uses, and why, in a sentence. */
+export const trainBackendSchema = z.object({ name: backendNameSchema, reason: z.string() });
+export type TrainBackend = z.infer<typeof trainBackendSchema>;
 
 /** What the engine holds: tfjs' live tensors (tf.memory()) and the process' resident set size. */
 export const engineMemorySchema = z.object({
@@ -114,6 +123,7 @@ export const trainResultSchema = z.object({
   trainSamples: z.number().int(),
   seconds: z.number(),
   samplesPerSecond: z.number(),
+  backend: trainBackendSchema.optional(),
 });
 export type TrainResult = z.infer<typeof trainResultSchema>;
 
@@ -390,6 +400,7 @@ export const engineEventSchema = z.discriminatedUnion('kind', [
     trainSamples: z.number().int(),
     validationSamples: z.number().int(),
     params: z.number().int(),
+    backend: trainBackendSchema.optional(),
     /** The run record this training writes (absent if it is not recorded). */
     runId: z.string().optional(),
   }),

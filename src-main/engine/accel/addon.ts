@@ -87,6 +87,92 @@ export interface SoftmaxCrossEntropyGradArgs {
   dlogits: number;
 }
 
+/** A convolution's (or pool's) shape, as conv.ts reads it from tfjs' Conv2DInfo. */
+export interface ConvGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  /** Output channels (for pools: the input's). */
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+}
+
+export interface Conv2dArgs {
+  x: number;
+  filter: number;
+  bias?: number;
+  out: number;
+  activation: 'linear' | 'relu';
+  /** 2: the images in two halves on two threads (where the machine has two cores). */
+  threads: number;
+}
+
+export interface Conv2dGradArgs {
+  x?: number;
+  filter?: number;
+  /** The forward output (relu's mask). */
+  y?: number;
+  dy: number;
+  dFilter?: number;
+  dBias?: number;
+  dx?: number;
+  activation: 'linear' | 'relu';
+  threads: number;
+}
+
+/** With `out`: the forward pass; with `dy` and `dx`: the gradient (the window's first maximum gets it). */
+export interface MaxPoolArgs {
+  x: number;
+  out?: number;
+  dy?: number;
+  dx?: number;
+}
+
+export interface AdamArgs {
+  count: number;
+  value: number;
+  first: number;
+  second: number;
+  gradient: number;
+  /** Either the inputs' own offsets (in place) or memory overlapping none of them. */
+  newValue: number;
+  newFirst: number;
+  newSecond: number;
+  beta1: number;
+  beta2: number;
+  /** 1 - accBeta1 and 1 - accBeta2 as float32 (what the stock optimizer divides by). */
+  oneMinusAccBeta1: number;
+  oneMinusAccBeta2: number;
+  epsilon: number;
+  learningRate: number;
+}
+
+function geometryFields(g: ConvGeometry): number[] {
+  return [
+    g.batch,
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.outHeight,
+    g.outWidth,
+    g.outChannels,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.padTop,
+    g.padLeft,
+  ];
+}
+
 export interface GatherBatchArgs {
   images: Uint8Array;
   indices: Int32Array;
@@ -110,6 +196,10 @@ export interface RawAddon {
   gatherBatch(heap: ArrayBuffer, args: Float64Array, images: Uint8Array, indices: Int32Array, labels: Uint8Array): void;
   setThreads(count: number): void;
   describe(): string;
+  conv2d(heap: ArrayBuffer, args: Float64Array): void;
+  conv2dGrad(heap: ArrayBuffer, args: Float64Array): void;
+  maxPool(heap: ArrayBuffer, args: Float64Array): void;
+  adamStep(heap: ArrayBuffer, args: Float64Array): void;
 }
 
 export const RAW_ADDON_FUNCTIONS = [
@@ -121,6 +211,10 @@ export const RAW_ADDON_FUNCTIONS = [
   'gatherBatch',
   'setThreads',
   'describe',
+  'conv2d',
+  'conv2dGrad',
+  'maxPool',
+  'adamStep',
 ] as const satisfies readonly (keyof RawAddon)[];
 
 const optional = (offset: number | undefined) => offset ?? -1;
@@ -143,6 +237,10 @@ export class NativeAddon {
   private readonly packDenseGrad = packer(12);
   private readonly packSoftmax = packer(6);
   private readonly packGather = packer(6);
+  private readonly packConv = packer(19);
+  private readonly packConvGrad = packer(22);
+  private readonly packPool = packer(16);
+  private readonly packAdam = packer(16);
 
   constructor(private readonly raw: RawAddon) {}
 
@@ -231,6 +329,72 @@ export class NativeAddon {
       a.images,
       a.indices,
       a.labels,
+    );
+  }
+
+  conv2d(heap: ArrayBuffer, g: ConvGeometry, a: Conv2dArgs): void {
+    this.raw.conv2d(
+      heap,
+      this.packConv([
+        ...geometryFields(g),
+        a.x,
+        a.filter,
+        optional(a.bias),
+        a.out,
+        ACTIVATION_CODES[a.activation],
+        a.threads,
+      ]),
+    );
+  }
+
+  conv2dGrad(heap: ArrayBuffer, g: ConvGeometry, a: Conv2dGradArgs): void {
+    this.raw.conv2dGrad(
+      heap,
+      this.packConvGrad([
+        ...geometryFields(g),
+        optional(a.x),
+        optional(a.filter),
+        optional(a.y),
+        a.dy,
+        optional(a.dFilter),
+        optional(a.dBias),
+        optional(a.dx),
+        ACTIVATION_CODES[a.activation],
+        a.threads,
+      ]),
+    );
+  }
+
+  maxPool(heap: ArrayBuffer, g: ConvGeometry, a: MaxPoolArgs): void {
+    // The pool's fields: the conv geometry without its output channels.
+    const fields = geometryFields(g);
+    fields.splice(6, 1);
+    this.raw.maxPool(heap, this.packPool([...fields, a.x, optional(a.out), optional(a.dy), optional(a.dx)]));
+  }
+
+  adamStep(heap: ArrayBuffer, a: AdamArgs): void {
+    const f = Math.fround;
+    // As the stock ops compute them: the scalars become float32 tensors (1 - beta in double first).
+    this.raw.adamStep(
+      heap,
+      this.packAdam([
+        a.count,
+        a.value,
+        a.first,
+        a.second,
+        a.gradient,
+        a.newValue,
+        a.newFirst,
+        a.newSecond,
+        f(a.beta1),
+        f(1 - a.beta1),
+        f(a.beta2),
+        f(1 - a.beta2),
+        f(a.oneMinusAccBeta1),
+        f(a.oneMinusAccBeta2),
+        f(a.epsilon),
+        f(-a.learningRate),
+      ]),
     );
   }
 

@@ -5,6 +5,8 @@
  * never fails the install: it prints one line and the engine falls back to its WebAssembly
  * kernels. `--strict` exits non-zero on failure instead (for CI that expects the addon).
  * The full node-gyp log goes to native/build-native.log.
+ * Where OpenBLAS ships a static archive (Debian's libopenblas-dev does), the addon links it in,
+ * so an installed app needs no system libopenblas (MNIST_STUDIO_OPENBLAS_STATIC=0: link the .so).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -36,12 +38,23 @@ try {
 } catch {
   finish(false, 'node-gyp is not installed');
 }
+/** OpenBLAS' static archive (the pthread build first, as the .so Debian picks by default). */
+function staticOpenblas() {
+  if (process.env.MNIST_STUDIO_OPENBLAS_STATIC === '0') return undefined;
+  const multiarch = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' }[process.arch];
+  const dirs = multiarch ? [`/usr/lib/${multiarch}/openblas-pthread`, `/usr/lib/${multiarch}`] : [];
+  return [...dirs, '/usr/lib', '/usr/local/lib'].map((dir) => path.join(dir, 'libopenblas.a')).find(existsSync);
+}
+
 const nodeDirectory = localNodeDirectory();
 const args = [nodeGyp, 'rebuild', '--directory', nativeDirectory];
 if (nodeDirectory) args.push(`--nodedir=${nodeDirectory}`);
+const archive = process.platform === 'linux' ? staticOpenblas() : undefined;
+if (archive) args.push(`--openblas_static=${archive}`);
 const result = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 300_000 });
 writeFileSync(logFile, `${result.stdout ?? ''}\n${result.stderr ?? ''}`);
-if (result.status === 0) finish(true);
+if (result.status === 0)
+  finish(true, archive ? `OpenBLAS linked in from ${archive}` : 'linked to the system libopenblas');
 
 const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
 let reason = `node-gyp failed, see ${path.relative(process.cwd(), logFile)}`;

@@ -12,6 +12,10 @@
  * | MNIST_STUDIO_SPARSE            | 1, 0                              | 0: products never skip the inputs' zeros                                     |
  * | MNIST_STUDIO_HEAP_BATCH        | 1, 0                              | 0: batches are made in JavaScript and copied, not written onto the heap      |
  * | MNIST_STUDIO_RMSPROP_IN_PLACE  | 1, 0                              | 0: the native RMSprop update writes new tensors instead of updating in place |
+ * | MNIST_STUDIO_CONV              | 1, 0                              | 0: conv/pool kernels and the Adam update stay tfjs' (no conv.ts, adam.ts)    |
+ * | MNIST_STUDIO_FUSED_CONV        | 1, 0                              | 0: conv nets train through model.apply instead of the fused conv step        |
+ * | MNIST_STUDIO_ADAM_IN_PLACE     | 1, 0                              | 0: the native Adam update writes new tensors instead of updating in place    |
+ * | MNIST_STUDIO_CONV_THREADS      | 2, 1                              | conv kernels' workers (2: the images in halves, where there are two cores)   |
  * | MNIST_STUDIO_BLAS_THREADS      | 1, any count                      | OpenBLAS threads (more are slower at batch 32: they sleep between products)  |
  * | MNIST_STUDIO_BLAS_CORETYPE     | (detected), auto, a core name     | OpenBLAS kernel set; auto: OpenBLAS' own choice; else e.g. SkylakeX          |
  * | OPENBLAS_CORETYPE              | (unset), a core name              | OpenBLAS' own switch, respected when MNIST_STUDIO_BLAS_CORETYPE is unset     |
@@ -31,6 +35,10 @@ export interface AccelConfig {
   sparse: boolean;
   heapBatch: boolean;
   rmspropInPlace: boolean;
+  conv: boolean;
+  fusedConv: boolean;
+  adamInPlace: boolean;
+  convThreads: number;
   blasThreads: number;
   /** MNIST_STUDIO_BLAS_CORETYPE as given ('auto' or a core name), undefined when unset. */
   blasCore: string | undefined;
@@ -46,6 +54,10 @@ export const DEFAULT_ACCEL_CONFIG: AccelConfig = {
   sparse: true,
   heapBatch: true,
   rmspropInPlace: true,
+  conv: true,
+  fusedConv: true,
+  adamInPlace: true,
+  convThreads: 2,
   blasThreads: 1,
   blasCore: undefined,
   openblasCoreType: undefined,
@@ -59,6 +71,9 @@ export const ACCEL_OFF_SWITCHES = [
   'MNIST_STUDIO_SPARSE',
   'MNIST_STUDIO_HEAP_BATCH',
   'MNIST_STUDIO_RMSPROP_IN_PLACE',
+  'MNIST_STUDIO_CONV',
+  'MNIST_STUDIO_FUSED_CONV',
+  'MNIST_STUDIO_ADAM_IN_PLACE',
 ] as const;
 
 type Environment = Record<string, string | undefined>;
@@ -76,6 +91,10 @@ export function accelConfigFromEnvironment(env: Environment = process.env): Acce
     sparse: !switchedOff(env.MNIST_STUDIO_SPARSE),
     heapBatch: !switchedOff(env.MNIST_STUDIO_HEAP_BATCH),
     rmspropInPlace: !switchedOff(env.MNIST_STUDIO_RMSPROP_IN_PLACE),
+    conv: !switchedOff(env.MNIST_STUDIO_CONV),
+    fusedConv: !switchedOff(env.MNIST_STUDIO_FUSED_CONV),
+    adamInPlace: !switchedOff(env.MNIST_STUDIO_ADAM_IN_PLACE),
+    convThreads: env.MNIST_STUDIO_CONV_THREADS === '1' ? 1 : DEFAULT_ACCEL_CONFIG.convThreads,
     blasThreads: Number.isFinite(threads) && threads > 0 ? threads : DEFAULT_ACCEL_CONFIG.blasThreads,
     blasCore: nonEmpty(env.MNIST_STUDIO_BLAS_CORETYPE),
     openblasCoreType: nonEmpty(env.OPENBLAS_CORETYPE),

@@ -162,7 +162,7 @@ type GradSave = (tensors: tf.Tensor[]) => void;
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
 /** y = activation(x.W + b) as one op whose gradient is one kernel. `x` gets a gradient when `inputGradient`. */
-function denseOp(
+export function denseOp(
   x: tf.Tensor,
   kernel: tf.Variable,
   bias: tf.Variable | undefined,
@@ -203,7 +203,10 @@ function denseOp(
  * Mean categorical cross-entropy of softmax(logits) against one-hot `labels`, and the
  * probabilities, which no tidy scope owns: the caller disposes them.
  */
-function softmaxCrossEntropyOp(logits: tf.Tensor, labels: tf.Tensor): { loss: tf.Scalar; probabilities: tf.Tensor } {
+export function softmaxCrossEntropyOp(
+  logits: tf.Tensor,
+  labels: tf.Tensor,
+): { loss: tf.Scalar; probabilities: tf.Tensor } {
   let probabilities: tf.Tensor | undefined;
   const op = tf.customGrad(((z: tf.Tensor, save: GradSave) => {
     const [loss, p] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY_KERNEL, { logits: z, labels }) as tf.Tensor[];

@@ -33,6 +33,11 @@ import { blasBatchMatMul, blasFusedMatMul } from './blas-kernels';
 import type { AccelConfig, AccelerationMode } from './config';
 import { fusedDenseForward, registerDenseKernels } from './dense';
 import { registerRmspropKernel, rmspropUpdate } from './rmsprop';
+import { adamUpdate, registerAdamKernel } from './adam';
+import { CONV_KERNELS } from './conv';
+import { fusedConvForward, registerConvStepKernel } from './conv-step';
+import { wasmConv2dBackpropFilter, wasmConv2dBackpropInput, wasmMaxPoolGrad } from './conv-wasm';
+import { addMissingWasmKernels } from './missing-kernels';
 import { asKernelFunc, type ReplacementKernel } from './wasm-heap';
 import { sharedIdentity, transposeFirst } from './wasm-kernels';
 
@@ -98,11 +103,20 @@ const FORWARDS: FasterPart<StepParts['forward']>[] = [
     description: 'fused Dense forward and backward',
     partFor: ({ model }, _addon, config) => (config.fusedDense ? fusedDenseForward(model) : undefined),
   },
+  {
+    description: 'fused conv forward and backward',
+    partFor: ({ model }, _addon, config) => (config.conv && config.fusedConv ? fusedConvForward(model) : undefined),
+  },
 ];
 const UPDATES: FasterPart<StepParts['update']>[] = [
   {
     description: 'native RMSprop update',
     partFor: ({ model }, addon, config) => rmspropUpdate(addon, model.optimizer, { inPlace: config.rmspropInPlace }),
+  },
+  {
+    description: 'native Adam update',
+    partFor: ({ model }, addon, config) =>
+      config.conv ? adamUpdate(addon, model.optimizer, { inPlace: config.adamInPlace }) : undefined,
   },
 ];
 
@@ -180,6 +194,14 @@ export function installWasmAcceleration(config: AccelConfig, steps: TrainingStep
     swaps.replace(tf.BatchMatMul, (reference) => blasBatchMatMul(addon, options, withTransposeFirst(reference)));
     swaps.replace(tf._FusedMatMul, (reference) => blasFusedMatMul(addon, options, withTransposeFirst(reference)));
     undo.push(registerRmspropKernel(addon), registerDenseKernels(addon, options));
+    if (config.conv) {
+      // The stock Conv2DBackpropFilter (the reference for what the native one declines) is missing-kernels.ts'.
+      addMissingWasmKernels();
+      const convOptions = { threads: config.convThreads };
+      for (const [kernelName, make] of CONV_KERNELS)
+        swaps.replace(kernelName, (reference) => make(addon, convOptions, reference));
+      undo.push(registerAdamKernel(addon), registerConvStepKernel(addon, convOptions));
+    }
     const blas = addon.blasName();
     const optional = (on: boolean, description: string) => (on ? [description] : []);
     return {
@@ -198,14 +220,32 @@ export function installWasmAcceleration(config: AccelConfig, steps: TrainingStep
             config.sparse,
             'Mostly-zero inputs (MNIST pixels) skip their zeros in the first layer (AVX-512 CPUs)',
           ),
+          ...optional(
+            config.conv,
+            `Conv2D forward and both gradients as im2col + OpenBLAS on the wasm heap${config.convThreads > 1 ? ' (two workers where there are two cores)' : ''}, bias and relu fused; MaxPool and its gradient native`,
+          ),
+          ...optional(
+            config.conv,
+            `Adam update as one native kernel per variable${config.adamInPlace ? ', in place when nothing shares the weights' : ''}`,
+          ),
           ...optional(config.heapBatch, 'Training batches written straight onto the WebAssembly heap'),
           IDENTITY_DESCRIPTION,
         ],
       },
     };
   }
+  const stockBatchMatMul = tf.getKernel(tf.BatchMatMul, BACKEND)!;
   for (const kernelName of MATMUL_KERNELS)
     swaps.replace(kernelName, (reference) => transposeFirst(reference, transpose!));
+  // Conv gradients as im2col/col2im around XNNPACK products, MaxPoolGrad as one JavaScript pass.
+  if (config.conv) {
+    addMissingWasmKernels();
+    swaps.replace(tf.Conv2DBackpropFilter, (reference) => wasmConv2dBackpropFilter(reference, stockBatchMatMul));
+    swaps.replace(tf.Conv2DBackpropInput, (reference) =>
+      wasmConv2dBackpropInput(reference, stockBatchMatMul, transpose!),
+    );
+    swaps.replace(tf.MaxPoolGrad, wasmMaxPoolGrad);
+  }
   const reason = load && !load.addon ? load.reason : 'OpenBLAS not requested (MNIST_STUDIO_ACCEL=wasm-transpose)';
   return {
     remove,
@@ -214,6 +254,9 @@ export function installWasmAcceleration(config: AccelConfig, steps: TrainingStep
       reason,
       descriptions: [
         ...MATMUL_KERNELS.map((name) => `${name} with transpose flags as transpose + XNNPACK (no OpenBLAS: ${reason})`),
+        ...(config.conv
+          ? ['Conv2D gradients as im2col/col2im around XNNPACK products; MaxPoolGrad as one pass (no OpenBLAS)']
+          : []),
         ...(config.heapBatch ? ['Training batches written straight onto the WebAssembly heap'] : []),
         IDENTITY_DESCRIPTION,
       ],

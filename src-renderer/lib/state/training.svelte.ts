@@ -1,5 +1,11 @@
 /** Feature: the training run (model.fit): its live batches and epochs, its result, stop. */
-import type { BatchMetrics, EngineEvent, EpochMetrics, TrainResult } from '../../../src-main/shared/contract';
+import type {
+  BatchMetrics,
+  EngineEvent,
+  EpochMetrics,
+  TrainBackend,
+  TrainResult,
+} from '../../../src-main/shared/contract';
 import type { ModelSpec, TrainSettings } from '../../../src-main/shared/spec';
 import { batchPoint, type TrainPoint } from '../chart-data';
 import type { EngineCall } from './engine-port';
@@ -11,6 +17,8 @@ export interface TrainBegin {
   trainSamples: number;
   validationSamples: number;
   params: number;
+  /** Which backend this run trains on, and why. */
+  backend?: TrainBackend;
 }
 
 export class TrainingFeature {

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv.h"
 #include "sparse_rows.h"
 
 /* Bumped whenever an argument layout or an entry point changes; addon.ts checks it. */
@@ -713,6 +714,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gatherBatch", NULL, gather_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"describe", NULL, describe, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"conv2d", NULL, conv2d_forward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"conv2dGrad", NULL, conv2d_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"maxPool", NULL, max_pool, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adamStep", NULL, adam_step, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, LENGTH_OF(properties), properties) != napi_ok) return NULL;
   return exports;

@@ -8,6 +8,7 @@ export const BACKEND: EngineInfo = {
   tfjsVersion: '4.22.0',
   reason: 'tfjs-node is not installed.',
   accelerations: [],
+  available: ['wasm'],
   memory: { numTensors: 0, numBytes: 0, rssBytes: 200_000_000 },
 };
 

@@ -1,0 +1,625 @@
+/*
+ * Convolution, max pooling and Adam kernels for the tfjs WebAssembly backend, on the
+ * WebAssembly heap like the matrix products in mnist_accel.c.
+ *
+ * Tensors are NHWC (batch, rows, columns, channels) and filters [fh, fw, in, out], tfjs' own
+ * layouts. A convolution is im2col + one OpenBLAS sgemm: each output pixel's receptive field
+ * (fh, fw, in) becomes one row of a column matrix [pixels, fh*fw*in], and the filter is already
+ * that matrix's right operand [fh*fw*in, out]. The gradients are the two transposed products
+ * (dW = cols^T dy, dcols = dy W^T) and col2im, which adds dcols back onto the input's pixels.
+ * Images go through in chunks, so the column matrix stays small (in cache) for any batch.
+ * Each entry point takes (heap, Float64Array) as mnist_accel.c's do: the block holds the fields
+ * in the order its comment lists after `heap` (accel/addon.ts writes them).
+ */
+#include "conv.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ACTIVATION_LINEAR 0
+#define ACTIVATION_RELU 1
+
+/* Column-matrix floats per chunk (1 MiB): measured a little faster than whole-batch chunks. */
+#define CHUNK_FLOATS (1 << 18)
+
+/* The arguments of a kernel call, decoded once: the heap, then the fields of its block. */
+typedef struct {
+  char* heap;
+  size_t heap_bytes;
+  int64_t values[24];
+  double reals[24];
+} call_arguments;
+
+static napi_value throw_message(napi_env env, const char* name, const char* problem) {
+  char message[160];
+  snprintf(message, sizeof message, "mnist_accel.%s: %s", name, problem);
+  napi_throw_range_error(env, NULL, message);
+  return NULL;
+}
+
+/*
+ * (heap ArrayBuffer, Float64Array of exactly `count` fields), as every entry point of
+ * mnist_accel.c takes them; the fields as integers (truncated) and as reals. False with an
+ * exception thrown otherwise.
+ */
+static int decode_arguments(napi_env env, napi_callback_info info, const char* name, size_t count,
+                            call_arguments* out) {
+  napi_value argv[2];
+  size_t argc = 2;
+  void* data = NULL;
+  if (count > 24 || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &out->heap_bytes) != napi_ok) {
+    throw_message(env, name, "expects the heap and a Float64Array of arguments");
+    return 0;
+  }
+  out->heap = (char*)data;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* block = NULL;
+  if (napi_get_typedarray_info(env, argv[1], &type, &length, &block, NULL, NULL) != napi_ok ||
+      type != napi_float64_array || length != count) {
+    throw_message(env, name, "the arguments must be a Float64Array of this kernel's fields");
+    return 0;
+  }
+  for (size_t i = 0; i < count; i++) {
+    const double value = ((const double*)block)[i];
+    if (!(value > -9.0e15 && value < 9.0e15)) {
+      throw_message(env, name, "an argument is not a finite number");
+      return 0;
+    }
+    out->reals[i] = value;
+    out->values[i] = (int64_t)value;
+  }
+  return 1;
+}
+
+/* The float at byte `offset` when [offset, offset + count floats) lies inside the heap, else NULL. */
+static float* heap_floats(const call_arguments* args, int64_t offset, int64_t count) {
+  if (offset < 0 || count < 0 || (offset & 3) != 0) return NULL;
+  if ((uint64_t)offset + (uint64_t)count * 4u > (uint64_t)args->heap_bytes) return NULL;
+  return (float*)(args->heap + offset);
+}
+
+
+/* One growable scratch buffer per use; the engine calls kernels from one thread. */
+typedef struct {
+  float* data;
+  size_t floats;
+} scratch;
+
+static float* scratch_floats(scratch* buffer, size_t floats) {
+  if (floats > buffer->floats) {
+    float* grown = (float*)realloc(buffer->data, floats * sizeof(float));
+    if (grown == NULL) return NULL;
+    buffer->data = grown;
+    buffer->floats = floats;
+  }
+  return buffer->data;
+}
+
+/* Per worker (see split_images): column matrices, their gradients, a filter-gradient partial sum. */
+static scratch columns_scratch[2], column_grads_scratch[2], filter_grads_scratch;
+static scratch dz_scratch;
+
+/*
+ * Workers per convolution: the call's `threads` field (1 or 2; 2 only with two cores or more).
+ * The images are split in two halves, each its own im2col + single-threaded
+ * sgemm: OpenBLAS' own threads spin between the many small products of a step (measured 2.7x
+ * the CPU time on this model), two plain threads each doing half of the work do not.
+ */
+static int requested_threads = 1;
+static int conv_threads(void) { return requested_threads; }
+
+/* The call's `threads` field: 2 uses two workers where the machine has two cores or more. */
+static void request_threads(int64_t threads) {
+  static long cores = 0;
+  if (cores == 0) cores = sysconf(_SC_NPROCESSORS_ONLN);
+  requested_threads = threads >= 2 && cores >= 2 ? 2 : 1;
+}
+
+typedef void (*image_work)(void* context, int64_t begin, int64_t end, int slot);
+
+typedef struct {
+  image_work work;
+  void* context;
+  int64_t begin, end;
+} worker_job;
+
+static void* run_job(void* argument) {
+  worker_job* job = (worker_job*)argument;
+  job->work(job->context, job->begin, job->end, 1);
+  return NULL;
+}
+
+/*
+ * work(images [0, batch)) in chunks of `step` images, the second half on a second thread when
+ * allowed. Returns whether it split (the second worker wrote its slot's outputs).
+ */
+static int split_images(image_work work, void* context, int64_t batch, int64_t step) {
+  const int64_t chunks = (batch + step - 1) / step;
+  if (conv_threads() < 2 || chunks < 2) {
+    work(context, 0, batch, 0);
+    return 0;
+  }
+  const int64_t middle = ((chunks + 1) / 2) * step;
+  worker_job job = {work, context, middle, batch};
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, run_job, &job) != 0) {
+    work(context, 0, batch, 0);
+    return 0;
+  }
+  work(context, 0, middle, 0);
+  pthread_join(thread, NULL);
+  return 1;
+}
+
+typedef struct {
+  int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c, f_h, f_w, stride_h, stride_w, pad_top, pad_left;
+} conv_geometry;
+
+static int read_geometry(const int64_t* v, conv_geometry* g) {
+  *g = (conv_geometry){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]};
+  const int64_t limit = 1 << 24;
+  const int64_t dims[] = {g->batch, g->in_h, g->in_w, g->in_c, g->out_h, g->out_w, g->out_c,
+                          g->f_h,   g->f_w,  g->stride_h, g->stride_w};
+  for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
+    if (dims[i] < 1 || dims[i] > limit) return 0;
+  if (g->pad_top < 0 || g->pad_left < 0 || g->pad_top >= g->f_h || g->pad_left >= g->f_w) return 0;
+  /* Every output pixel's window starts inside the padded input. */
+  return (g->out_h - 1) * g->stride_h < g->in_h + g->pad_top && (g->out_w - 1) * g->stride_w < g->in_w + g->pad_left;
+}
+
+static int64_t patch_size(const conv_geometry* g) { return g->f_h * g->f_w * g->in_c; }
+static int64_t out_pixels(const conv_geometry* g) { return g->out_h * g->out_w; }
+static int is_pointwise(const conv_geometry* g) {
+  return g->f_h == 1 && g->f_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 && g->pad_left == 0;
+}
+
+static int conv_threads(void);
+
+/* Images per chunk: as many as keep the column matrix within CHUNK_FLOATS, at least one. */
+static int64_t chunk_images(const conv_geometry* g) {
+  int64_t images = is_pointwise(g) ? g->batch : CHUNK_FLOATS / (out_pixels(g) * patch_size(g));
+  if (conv_threads() > 1 && images > (g->batch + 1) / 2) images = (g->batch + 1) / 2;
+  if (images < 1) images = 1;
+  return images < g->batch ? images : g->batch;
+}
+
+/* Copies of a few floats (one pixel's channels) are plain loops: a memcpy call costs more. */
+static inline void copy_floats(float* target, const float* source, int64_t count) {
+  if (count >= 16) {
+    memcpy(target, source, (size_t)count * sizeof(float));
+    return;
+  }
+  for (int64_t i = 0; i < count; i++) target[i] = source[i];
+}
+
+static inline void zero_floats(float* target, int64_t count) {
+  for (int64_t i = 0; i < count; i++) target[i] = 0.0f;
+}
+
+/* cols[pixel, (fh, fw, c)] for `images` images from x (padding reads as zero). */
+static void im2col(const conv_geometry* g, const float* x, int64_t images, float* cols) {
+  const int64_t c = g->in_c, row_floats = g->f_w * c;
+  for (int64_t b = 0; b < images; b++) {
+    const float* image = x + b * g->in_h * g->in_w * c;
+    for (int64_t oh = 0; oh < g->out_h; oh++) {
+      for (int64_t ow = 0; ow < g->out_w; ow++) {
+        float* target = cols;
+        cols += patch_size(g);
+        const int64_t left = ow * g->stride_w - g->pad_left;
+        for (int64_t fh = 0; fh < g->f_h; fh++, target += row_floats) {
+          const int64_t ih = oh * g->stride_h + fh - g->pad_top;
+          if (ih < 0 || ih >= g->in_h) {
+            zero_floats(target, row_floats);
+            continue;
+          }
+          const float* source = image + ih * g->in_w * c;
+          if (left >= 0 && left + g->f_w <= g->in_w) {
+            copy_floats(target, source + left * c, row_floats);
+            continue;
+          }
+          for (int64_t fw = 0; fw < g->f_w; fw++) {
+            const int64_t iw = left + fw;
+            if (iw < 0 || iw >= g->in_w) zero_floats(target + fw * c, c);
+            else copy_floats(target + fw * c, source + iw * c, c);
+          }
+        }
+      }
+    }
+  }
+}
+
+/* dx += col2im(dcols) for `images` images (dx zeroed by the caller); padding is dropped. */
+static void col2im(const conv_geometry* g, const float* dcols, int64_t images, float* dx) {
+  const int64_t c = g->in_c;
+  for (int64_t b = 0; b < images; b++) {
+    float* image = dx + b * g->in_h * g->in_w * c;
+    for (int64_t oh = 0; oh < g->out_h; oh++) {
+      for (int64_t ow = 0; ow < g->out_w; ow++) {
+        const float* source = dcols;
+        dcols += patch_size(g);
+        for (int64_t fh = 0; fh < g->f_h; fh++) {
+          const int64_t ih = oh * g->stride_h + fh - g->pad_top;
+          if (ih < 0 || ih >= g->in_h) continue;
+          for (int64_t fw = 0; fw < g->f_w; fw++) {
+            const int64_t iw = ow * g->stride_w + fw - g->pad_left;
+            if (iw < 0 || iw >= g->in_w) continue;
+            float* target = image + (ih * g->in_w + iw) * c;
+            const float* values = source + (fh * g->f_w + fw) * c;
+            for (int64_t i = 0; i < c; i++) target[i] += values[i];
+          }
+        }
+      }
+    }
+  }
+}
+
+typedef struct {
+  const conv_geometry* g;
+  const float* x;
+  const float* filter;
+  const float* bias;
+  float* out;
+  int64_t activation, step;
+} forward_job;
+
+static void forward_images(void* context, int64_t begin, int64_t end, int slot) {
+  const forward_job* job = (const forward_job*)context;
+  const conv_geometry* g = job->g;
+  const int64_t k = patch_size(g), pixels = out_pixels(g);
+  float* cols = is_pointwise(g) ? NULL : columns_scratch[slot].data;
+  for (int64_t first = begin; first < end; first += job->step) {
+    const int64_t images = first + job->step <= end ? job->step : end - first;
+    const int64_t rows = images * pixels;
+    const float* input = job->x + first * g->in_h * g->in_w * g->in_c;
+    float* target = job->out + first * pixels * g->out_c;
+    if (cols != NULL) im2col(g, input, images, cols);
+    float beta = 0.0f;
+    if (job->bias != NULL) {
+      for (int64_t row = 0; row < rows; row++) memcpy(target + row * g->out_c, job->bias, (size_t)g->out_c * sizeof(float));
+      beta = 1.0f;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)g->out_c, (int)k, 1.0f,
+                cols != NULL ? cols : input, (int)k, job->filter, (int)g->out_c, beta, target, (int)g->out_c);
+    if (job->activation == ACTIVATION_RELU) {
+      const int64_t count = rows * g->out_c;
+      for (int64_t i = 0; i < count; i++) target[i] = target[i] > 0.0f ? target[i] : 0.0f;
+    }
+  }
+}
+
+/*
+ * conv2d(heap, batch, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, padTop, padLeft,
+ *        xOffset, filterOffset, biasOffset, outOffset, activation, threads)
+ * out = activation(conv(x, filter) + bias); biasOffset < 0: no bias; activation 0 linear, 1 relu.
+ */
+napi_value conv2d_forward(napi_env env, napi_callback_info info) {
+  const char* name = "conv2d";
+  call_arguments args;
+  conv_geometry g;
+  if (!decode_arguments(env, info, name, 19, &args)) return NULL;
+  const int64_t* v = args.values;
+  const int64_t activation = v[17];
+  request_threads(v[18]);
+  if (!read_geometry(v, &g) || activation < ACTIVATION_LINEAR || activation > ACTIVATION_RELU)
+    return throw_message(env, name, "invalid geometry");
+  const int64_t k = patch_size(&g), pixels = out_pixels(&g);
+  const float* x = heap_floats(&args, v[13], g.batch * g.in_h * g.in_w * g.in_c);
+  const float* filter = heap_floats(&args, v[14], k * g.out_c);
+  const float* bias = v[15] < 0 ? NULL : heap_floats(&args, v[15], g.out_c);
+  float* out = heap_floats(&args, v[16], g.batch * pixels * g.out_c);
+  if (!x || !filter || !out || (v[15] >= 0 && !bias)) return throw_message(env, name, "a tensor lies outside the heap");
+
+  const int64_t step = chunk_images(&g);
+  if (!is_pointwise(&g)) {
+    for (int slot = 0; slot < conv_threads(); slot++)
+      if (scratch_floats(&columns_scratch[slot], (size_t)(step * pixels * k)) == NULL)
+        return throw_message(env, name, "out of memory");
+  }
+  forward_job job = {&g, x, filter, bias, out, activation, step};
+  split_images(forward_images, &job, g.batch, step);
+  return NULL;
+}
+
+/*
+ * out = dy where y > 0, else 0 (relu's gradient), on the bits: a float above +0 is a positive
+ * int32, and an integer mask vectorizes where gcc keeps a float select as a branch.
+ */
+static void relu_mask(const float* restrict y, const float* restrict dy, float* restrict out, int64_t count) {
+  const int32_t* restrict y_bits = (const int32_t*)y;
+  const int32_t* restrict dy_bits = (const int32_t*)dy;
+  int32_t* restrict out_bits = (int32_t*)out;
+  for (int64_t i = 0; i < count; i++) out_bits[i] = dy_bits[i] & -(int32_t)(y_bits[i] > 0);
+}
+
+typedef struct {
+  const conv_geometry* g;
+  const float* x;
+  const float* filter;
+  const float* dz;
+  float* dfilter;         /* the first worker's sum (NULL: no filter gradient) */
+  float* dfilter_partial; /* the second worker's */
+  float* dx;              /* NULL: no input gradient */
+  int64_t step;
+} grad_job;
+
+static void grad_images(void* context, int64_t begin, int64_t end, int slot) {
+  const grad_job* job = (const grad_job*)context;
+  const conv_geometry* g = job->g;
+  const int64_t k = patch_size(g), pixels = out_pixels(g), image_floats = g->in_h * g->in_w * g->in_c;
+  const int pointwise = is_pointwise(g);
+  float* cols = pointwise ? NULL : columns_scratch[slot].data;
+  float* dcols = pointwise ? NULL : column_grads_scratch[slot].data;
+  float* dfilter = slot == 0 ? job->dfilter : job->dfilter_partial;
+  for (int64_t first = begin; first < end; first += job->step) {
+    const int64_t images = first + job->step <= end ? job->step : end - first;
+    const int64_t rows = images * pixels;
+    const float* dz_chunk = job->dz + first * pixels * g->out_c;
+    if (job->dfilter != NULL) {
+      const float* input = job->x + first * image_floats;
+      if (!pointwise) im2col(g, input, images, cols);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)g->out_c, (int)rows, 1.0f,
+                  pointwise ? input : cols, (int)k, dz_chunk, (int)g->out_c, first == begin ? 0.0f : 1.0f, dfilter,
+                  (int)g->out_c);
+    }
+    if (job->dx != NULL) {
+      float* target = pointwise ? job->dx + first * image_floats : dcols;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)k, (int)g->out_c, 1.0f, dz_chunk,
+                  (int)g->out_c, job->filter, (int)g->out_c, 0.0f, target, (int)k);
+      if (!pointwise) col2im(g, dcols, images, job->dx + first * image_floats);
+    }
+  }
+}
+
+/*
+ * conv2dGrad(heap, batch, inH, inW, inC, outH, outW, outC, fH, fW, strideH, strideW, padTop, padLeft,
+ *            xOffset, filterOffset, yOffset, dyOffset, dFilterOffset, dBiasOffset, dxOffset, activation,
+ *            threads)
+ * The gradients of out = activation(conv(x, filter) + bias) from dy: dz = dy (linear) or
+ * dy * (y > 0) (relu, y the forward output), dFilter = cols(x)^T dz, dBias = column sums of dz,
+ * dx = col2im(dz filter^T). Any of dFilter, dBias, dx may be absent (offset < 0); x is needed
+ * for dFilter, the filter for dx, y for relu.
+ */
+napi_value conv2d_grad(napi_env env, napi_callback_info info) {
+  const char* name = "conv2dGrad";
+  call_arguments args;
+  conv_geometry g;
+  if (!decode_arguments(env, info, name, 22, &args)) return NULL;
+  const int64_t* v = args.values;
+  const int64_t activation = v[20];
+  request_threads(v[21]);
+  if (!read_geometry(v, &g) || activation < ACTIVATION_LINEAR || activation > ACTIVATION_RELU)
+    return throw_message(env, name, "invalid geometry");
+  const int64_t k = patch_size(&g), pixels = out_pixels(&g);
+  const int64_t in_count = g.batch * g.in_h * g.in_w * g.in_c, out_count = g.batch * pixels * g.out_c;
+  const int want_filter = v[17] >= 0, want_bias = v[18] >= 0, want_input = v[19] >= 0;
+  const float* x = want_filter ? heap_floats(&args, v[13], in_count) : NULL;
+  const float* filter = want_input ? heap_floats(&args, v[14], k * g.out_c) : NULL;
+  const float* y = activation == ACTIVATION_RELU ? heap_floats(&args, v[15], out_count) : NULL;
+  const float* dy = heap_floats(&args, v[16], out_count);
+  float* dfilter = want_filter ? heap_floats(&args, v[17], k * g.out_c) : NULL;
+  float* dbias = want_bias ? heap_floats(&args, v[18], g.out_c) : NULL;
+  float* dx = want_input ? heap_floats(&args, v[19], in_count) : NULL;
+  if (!dy || (want_filter && (!x || !dfilter)) || (want_bias && !dbias) || (want_input && (!filter || !dx)) ||
+      (activation == ACTIVATION_RELU && !y))
+    return throw_message(env, name, "a tensor lies outside the heap");
+
+  const float* dz = dy;
+  if (activation == ACTIVATION_RELU) {
+    float* masked = scratch_floats(&dz_scratch, (size_t)out_count);
+    if (masked == NULL) return throw_message(env, name, "out of memory");
+    relu_mask(y, dy, masked, out_count);
+    dz = masked;
+  }
+  if (want_bias) {
+    double* sums = (double*)calloc((size_t)g.out_c, sizeof(double));
+    if (sums == NULL) return throw_message(env, name, "out of memory");
+    const int64_t rows = g.batch * pixels;
+    for (int64_t row = 0; row < rows; row++)
+      for (int64_t co = 0; co < g.out_c; co++) sums[co] += dz[row * g.out_c + co];
+    for (int64_t co = 0; co < g.out_c; co++) dbias[co] = (float)sums[co];
+    free(sums);
+  }
+  if (!want_filter && !want_input) return NULL;
+
+  const int pointwise = is_pointwise(&g);
+  const int64_t step = chunk_images(&g);
+  const int workers = (g.batch + step - 1) / step >= 2 ? conv_threads() : 1;
+  for (int slot = 0; slot < workers && !pointwise; slot++) {
+    if ((want_filter && scratch_floats(&columns_scratch[slot], (size_t)(step * pixels * k)) == NULL) ||
+        (want_input && scratch_floats(&column_grads_scratch[slot], (size_t)(step * pixels * k)) == NULL))
+      return throw_message(env, name, "out of memory");
+  }
+  float* partial = NULL;
+  if (want_filter && workers > 1 && (partial = scratch_floats(&filter_grads_scratch, (size_t)(k * g.out_c))) == NULL)
+    return throw_message(env, name, "out of memory");
+  if (want_input && !pointwise) memset(dx, 0, (size_t)in_count * sizeof(float));
+  grad_job job = {&g, x, filter, dz, want_filter ? dfilter : NULL, partial, want_input ? dx : NULL, step};
+  const int split = split_images(grad_images, &job, g.batch, step);
+  if (partial != NULL && split) {
+    for (int64_t i = 0; i < k * g.out_c; i++) dfilter[i] += partial[i];
+  }
+  return NULL;
+}
+
+typedef struct {
+  int64_t batch, in_h, in_w, channels, out_h, out_w, pool_h, pool_w, stride_h, stride_w, pad_top, pad_left;
+} pool_geometry;
+
+static int read_pool_geometry(const int64_t* v, pool_geometry* g) {
+  *g = (pool_geometry){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]};
+  const int64_t limit = 1 << 24;
+  const int64_t dims[] = {g->batch, g->in_h, g->in_w, g->channels, g->out_h, g->out_w,
+                          g->pool_h, g->pool_w, g->stride_h, g->stride_w};
+  for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
+    if (dims[i] < 1 || dims[i] > limit) return 0;
+  if (g->pad_top < 0 || g->pad_left < 0 || g->pad_top >= g->pool_h || g->pad_left >= g->pool_w) return 0;
+  return (g->out_h - 1) * g->stride_h < g->in_h + g->pad_top && (g->out_w - 1) * g->stride_w < g->in_w + g->pad_left;
+}
+
+/* Window rows [*start, *end) of the input for output row `o` (clipped to the input). */
+static void window_span(int64_t o, int64_t stride, int64_t pad, int64_t size, int64_t limit, int64_t* start,
+                        int64_t* end) {
+  int64_t first = o * stride - pad;
+  int64_t last = first + size;
+  *start = first < 0 ? 0 : first;
+  *end = last > limit ? limit : last;
+}
+
+static scratch best_scratch;
+static int32_t* argmax_scratch = NULL;
+static size_t argmax_entries = 0;
+
+/*
+ * best[i] = the largest of channel i over the window rows [h0, h1) x columns [w0, w1); with
+ * argmax, also the pixel it came from. The window's first pixel starts the search (so NaN
+ * windows route there); later pixels win only when strictly larger: ties go to the first.
+ * Local restrict pointers let the compiler vectorize (node-gyp builds with -fno-strict-aliasing).
+ */
+static void window_max(const float* restrict image, int64_t in_w, int64_t c, int64_t h0, int64_t h1, int64_t w0,
+                       int64_t w1, float* restrict best, int32_t* restrict argmax) {
+  const int32_t start = (int32_t)(h0 * in_w + w0);
+  const float* first = image + (int64_t)start * c;
+  for (int64_t i = 0; i < c; i++) best[i] = first[i];
+  if (argmax != NULL)
+    for (int64_t i = 0; i < c; i++) argmax[i] = start;
+  for (int64_t ih = h0; ih < h1; ih++) {
+    for (int64_t iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
+      const int32_t pixel = (int32_t)(ih * in_w + iw);
+      const float* restrict values = image + (int64_t)pixel * c;
+      if (argmax == NULL) {
+        for (int64_t i = 0; i < c; i++) best[i] = values[i] > best[i] ? values[i] : best[i];
+        continue;
+      }
+      for (int64_t i = 0; i < c; i++) {
+        /* Select by mask, not by branch: random data would mispredict half of the branches. */
+        const int32_t mask = -(int32_t)(values[i] > best[i]);
+        argmax[i] = (argmax[i] & ~mask) | (pixel & mask);
+        best[i] = values[i] > best[i] ? values[i] : best[i];
+      }
+    }
+  }
+}
+
+/*
+ * maxPool(heap, batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft,
+ *         xOffset, outOffset, dyOffset, dxOffset)
+ * With outOffset >= 0: out = the maximum of each window (padding ignored). With dxOffset >= 0:
+ * dx = dy routed to each window's first maximum (row-major window order), the others zero.
+ */
+napi_value max_pool(napi_env env, napi_callback_info info) {
+  const char* name = "maxPool";
+  call_arguments args;
+  pool_geometry g;
+  if (!decode_arguments(env, info, name, 16, &args)) return NULL;
+  const int64_t* v = args.values;
+  if (!read_pool_geometry(v, &g)) return throw_message(env, name, "invalid geometry");
+  const int64_t c = g.channels;
+  const int64_t in_count = g.batch * g.in_h * g.in_w * c, out_count = g.batch * g.out_h * g.out_w * c;
+  const int forward = v[13] >= 0, backward = v[15] >= 0;
+  const float* x = heap_floats(&args, v[12], in_count);
+  float* out = forward ? heap_floats(&args, v[13], out_count) : NULL;
+  const float* dy = backward ? heap_floats(&args, v[14], out_count) : NULL;
+  float* dx = backward ? heap_floats(&args, v[15], in_count) : NULL;
+  if (!x || (forward && !out) || (backward && (!dy || !dx)) || forward == backward)
+    return throw_message(env, name, "a tensor lies outside the heap");
+  float* best = scratch_floats(&best_scratch, (size_t)c);
+  if (best == NULL) return throw_message(env, name, "out of memory");
+  if (backward && (size_t)c > argmax_entries) {
+    int32_t* grown = (int32_t*)realloc(argmax_scratch, (size_t)c * sizeof(int32_t));
+    if (grown == NULL) return throw_message(env, name, "out of memory");
+    argmax_scratch = grown;
+    argmax_entries = (size_t)c;
+  }
+  int32_t* restrict argmax = backward ? argmax_scratch : NULL;
+  if (backward) memset(dx, 0, (size_t)in_count * sizeof(float));
+  for (int64_t b = 0; b < g.batch; b++) {
+    const float* image = x + b * g.in_h * g.in_w * c;
+    for (int64_t oh = 0; oh < g.out_h; oh++) {
+      int64_t h0, h1, w0, w1;
+      window_span(oh, g.stride_h, g.pad_top, g.pool_h, g.in_h, &h0, &h1);
+      for (int64_t ow = 0; ow < g.out_w; ow++) {
+        window_span(ow, g.stride_w, g.pad_left, g.pool_w, g.in_w, &w0, &w1);
+        const int64_t out_base = ((b * g.out_h + oh) * g.out_w + ow) * c;
+        window_max(image, g.in_w, c, h0, h1, w0, w1, best, argmax);
+        if (forward) {
+          memcpy(out + out_base, best, (size_t)c * sizeof(float));
+        } else {
+          float* image_dx = dx + b * g.in_h * g.in_w * c;
+          for (int64_t i = 0; i < c; i++) image_dx[(int64_t)argmax[i] * c + i] += dy[out_base + i];
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
+/* The update in place: four distinct arrays (the caller checks), so restrict holds and it vectorizes. */
+static void adam_in_place(int64_t count, float* restrict value, float* restrict first, float* restrict second,
+                          const float* restrict gradient, const float* scalars) {
+  const float beta1 = scalars[0], one_minus_beta1 = scalars[1], beta2 = scalars[2], one_minus_beta2 = scalars[3];
+  const float one_minus_acc1 = scalars[4], one_minus_acc2 = scalars[5], epsilon = scalars[6], step = scalars[7];
+  for (int64_t i = 0; i < count; i++) {
+    const float g = gradient[i];
+    const float m = first[i] * beta1 + g * one_minus_beta1;
+    const float s = second[i] * beta2 + (g * g) * one_minus_beta2;
+    value[i] = ((m / one_minus_acc1) / (sqrtf(s / one_minus_acc2) + epsilon)) * step + value[i];
+    first[i] = m;
+    second[i] = s;
+  }
+}
+
+/* The update of adamStep below into other arrays. */
+static void adam_update(int64_t count, const float* value, const float* first, const float* second,
+                        const float* gradient, float* new_value, float* new_first, float* new_second,
+                        const float* scalars) {
+  const float beta1 = scalars[0], one_minus_beta1 = scalars[1], beta2 = scalars[2], one_minus_beta2 = scalars[3];
+  const float one_minus_acc1 = scalars[4], one_minus_acc2 = scalars[5], epsilon = scalars[6], step = scalars[7];
+  for (int64_t i = 0; i < count; i++) {
+    const float g = gradient[i];
+    const float m = first[i] * beta1 + g * one_minus_beta1;
+    const float s = second[i] * beta2 + (g * g) * one_minus_beta2;
+    const float corrected_m = m / one_minus_acc1;
+    const float corrected_s = s / one_minus_acc2;
+    const float updated = (corrected_m / (sqrtf(corrected_s) + epsilon)) * step + value[i];
+    new_first[i] = m;
+    new_second[i] = s;
+    new_value[i] = updated;
+  }
+}
+
+/*
+ * adamStep(heap, count, valueOffset, firstOffset, secondOffset, gradientOffset, newValueOffset,
+ *          newFirstOffset, newSecondOffset, beta1, oneMinusBeta1, beta2, oneMinusBeta2,
+ *          oneMinusAccBeta1, oneMinusAccBeta2, epsilon, negativeLearningRate)
+ * tf.AdamOptimizer's update in its float32 operations and order:
+ *   m' = m * b1 + g * (1 - b1);  v' = v * b2 + g^2 * (1 - b2);
+ *   value' = ((m' / (1 - acc1)) / (sqrt(v' / (1 - acc2)) + eps)) * -lr + value.
+ * The new arrays may be the old ones (in place).
+ */
+napi_value adam_step(napi_env env, napi_callback_info info) {
+  const char* name = "adamStep";
+  call_arguments args;
+  if (!decode_arguments(env, info, name, 16, &args)) return NULL;
+  float scalars[8];
+  for (int i = 0; i < 8; i++) scalars[i] = (float)args.reals[8 + i];
+  const int64_t count = args.values[0];
+  float* tensors[7];
+  for (int i = 0; i < 7; i++) {
+    tensors[i] = heap_floats(&args, args.values[i + 1], count);
+    if (tensors[i] == NULL) return throw_message(env, name, "a tensor lies outside the heap");
+  }
+  const int in_place = tensors[4] == tensors[0] && tensors[5] == tensors[1] && tensors[6] == tensors[2];
+  const int distinct = tensors[0] != tensors[1] && tensors[0] != tensors[2] && tensors[1] != tensors[2] &&
+                       tensors[3] != tensors[0] && tensors[3] != tensors[1] && tensors[3] != tensors[2];
+  if (in_place && distinct) adam_in_place(count, tensors[0], tensors[1], tensors[2], tensors[3], scalars);
+  else adam_update(count, tensors[0], tensors[1], tensors[2], tensors[3], tensors[4], tensors[5], tensors[6], scalars);
+  return NULL;
+}
