@@ -36,6 +36,8 @@ function summary({ strokes: _strokes, ...rest }: Drawing): DrawingSummary {
 }
 
 export class DrawingStore {
+  private lastStamp = 0;
+
   constructor(readonly directory: string) {}
 
   private file(id: string): string {
@@ -46,9 +48,11 @@ export class DrawingStore {
   /** Keeps a drawing with its label; the image is made here, by the pad's own preprocessing. */
   async add(strokes: Stroke[], label: number): Promise<DrawingSummary> {
     const pixels = drawingPixels(strokes);
+    // Two drawings kept within one millisecond still list in the order they were kept.
+    this.lastStamp = Math.max(Date.now(), this.lastStamp + 1);
     const drawing: Drawing = {
-      id: `drawing-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`,
-      createdAt: new Date().toISOString(),
+      id: `drawing-${this.lastStamp.toString(36).padStart(9, '0')}${randomBytes(3).toString('hex')}`,
+      createdAt: new Date(this.lastStamp).toISOString(),
       label,
       pixels: Buffer.from(pixels).toString('base64'),
       strokes,
