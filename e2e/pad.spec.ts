@@ -18,12 +18,12 @@ const host = useTestHost();
 test.use({ trace: 'off' });
 
 /**
- * `npm run pad-eval -- --variants 2` reads 92/120 (0.767) of these same drawings from their exact
- * points after the same training (seed 42, wasm; 87/120 before the training-step seam changed the
- * kernels); the pad gets the mouse's whole-pixel positions instead (here it read the same 92/120),
- * so a few may read differently.
+ * `npm run pad-eval -- --variants 2` reads 90/120 (0.75) of these same drawings from their exact
+ * points after the same training (seed 42, wasm; the figure moves by a few drawings when the
+ * engine's kernels change: 87/120 and 92/120 on earlier builds). The pad gets the mouse's
+ * whole-pixel positions instead (here it read 89/120), so a few may read differently.
  */
-const PURE_HARNESS_ACC = 92 / 120;
+const PURE_HARNESS_ACC = 90 / 120;
 const MARGIN = 0.05;
 
 /** The font digits, two drawings of each digit per font and place: 120 drawings. */
