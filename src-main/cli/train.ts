@@ -28,6 +28,7 @@ interface Options {
   out?: string;
   seed: number;
   backend: string;
+  augment: boolean;
   json: boolean;
   preset?: string;
   spec?: string;
@@ -50,6 +51,7 @@ const options = new Command('train')
     'auto (the backend npm run bench measured faster for this model), tensorflow or wasm',
     'auto',
   )
+  .option('--augment', 'redraw each training image every epoch (shift, rotation, scale, stroke width)', false)
   .option('--json', 'print one JSON object with the results as the last line', false)
   .parse()
   .opts<Options>();
@@ -76,6 +78,7 @@ await runCli(async () => {
     validationSplit: options.validationSplit,
     trainLimit: options.trainLimit,
     backend: options.backend,
+    augment: options.augment,
   };
   const problem = Object.values(settingsIssues(requested))[0];
   if (problem) fail(problem);

@@ -9,8 +9,10 @@ import { parseParams, type EngineEvent, type Method, type Result, type SweepReco
 import { StudioError, toErrorPayload } from '../shared/errors';
 import { kerasExampleSpec, type ModelSpec, type TrainSettings } from '../shared/spec';
 import { activateBackend, initBackend, trainingBackend, withBackend, type BackendName } from './backend';
+import { DrawingStore } from './drawings';
 import { gatherPixels, indicesWithLabel, loadDataset, splitOf, type Dataset } from './dataset';
 import { evaluate } from './evaluate';
+import { fineTuneSettings, readingScore, repeatsFor, withDrawings } from './finetune';
 import { buildModel, validateSpec } from './model';
 import { predict } from './predict';
 import { engineMemory } from './memory';
@@ -51,11 +53,13 @@ export class Engine {
   readonly savedModels: SavedModels;
   readonly sweepRecords: SweepRecords;
   readonly runs: RunRecords;
+  readonly drawings: DrawingStore;
 
   constructor(readonly home = defaultDataHome()) {
     this.savedModels = new SavedModels(path.join(home, 'models'));
     this.sweepRecords = new SweepRecords(path.join(home, 'experiments'));
     this.runs = new RunRecords(path.join(home, 'runs'));
+    this.drawings = new DrawingStore(path.join(home, 'drawings'));
   }
 
   onEvent(listener: (event: EngineEvent) => void): () => void {
@@ -214,6 +218,57 @@ export class Engine {
       const current = this.requireModel();
       return { probabilities: withBackend(current.backend, () => predict(current.model, current.spec, images)) };
     },
+
+    'model.finetune': async ({ epochs }) =>
+      this.exclusively('fine-tune', async (signal) => {
+        const current = this.requireModel();
+        const drawings = await this.drawings.images();
+        if (drawings.count === 0)
+          throw new StudioError('NOT_FOUND', 'There are no drawings to learn from yet; teach the pad a digit first.');
+        const dataset = await this.ensureDataset();
+        if (dataset.info.id !== current.dataset.id)
+          throw new StudioError(
+            'INVALID_SETTINGS',
+            `The model was trained on ${current.dataset.name}; open that dataset again to fine-tune it.`,
+          );
+        try {
+          // The model trains on the backend it lives on (model.fit chose it).
+          await activateBackend(current.backend);
+          const before = readingScore(current.model, current.spec, drawings, dataset.test);
+          const repeats = repeatsFor(
+            Math.min(dataset.train.count, current.settings.trainLimit ?? Infinity),
+            drawings.count,
+          );
+          const set = withDrawings(dataset.train, current.settings.trainLimit, drawings, repeats);
+          const settings = fineTuneSettings(current.settings, epochs);
+          const training = await train(current.model, current.spec, set, settings, {
+            signal,
+            onBegin: (info) => this.emit({ kind: 'train.begin', ...info, params: current.model.countParams() }),
+            onBatch: (metrics) => this.emit({ kind: 'train.batch', metrics }),
+            onEpoch: (metrics) => this.emit({ kind: 'train.epoch', metrics }),
+          });
+          const after = readingScore(current.model, current.spec, drawings, dataset.test);
+          // The weights changed: the model no longer is the one saved, and its test figures are new.
+          current.history = [...current.history, ...training.history];
+          current.test = after.test;
+          current.savedAs = undefined;
+          // Fine-tunes are not recorded as runs: the run the model came from no longer describes it.
+          current.runId = undefined;
+          this.emit({ kind: 'train.end', result: training });
+          return { before, after, repeats, training };
+        } catch (error) {
+          this.emit({ kind: 'train.end', result: null, error: toErrorPayload(error) });
+          throw error;
+        }
+      }),
+
+    'drawings.add': async ({ strokes, label }) => this.drawings.add(strokes, label),
+
+    'drawings.list': async () => this.drawings.list(),
+
+    'drawings.delete': async ({ id }) => ({ deleted: await this.drawings.remove(id) }),
+
+    'drawings.export': async ({ dir }) => this.drawings.export(dir),
 
     'models.list': async () => this.savedModels.list(),
 

@@ -124,3 +124,16 @@ export function parseImageSet(
   }
   return { count, rows, cols, images: images.data, labels: labels.data };
 }
+
+/** An unsigned-byte IDX file: the header for `dims`, then the values (what parseIdx reads back). */
+export function encodeIdx(dims: number[], values: Uint8Array): Uint8Array {
+  const header = new Uint8Array(4 + 4 * dims.length);
+  const view = new DataView(header.buffer);
+  header[2] = UBYTE;
+  header[3] = dims.length;
+  dims.forEach((size, i) => view.setUint32(4 + 4 * i, size, false));
+  const bytes = new Uint8Array(header.length + values.length);
+  bytes.set(header);
+  bytes.set(values, header.length);
+  return bytes;
+}

@@ -39,6 +39,7 @@ const swept = Promise.all([
   engine.savedModels.sweepPartials(),
   engine.sweepRecords.sweepPartials(),
   sweepPartials(engine.runs.directory),
+  sweepPartials(engine.drawings.directory),
 ]).catch(() => undefined);
 
 channel.onMessage(async (data) => {

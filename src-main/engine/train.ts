@@ -6,6 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { BatchMetrics, EpochMetrics, TrainResult } from '../shared/contract';
 import { StudioError } from '../shared/errors';
 import type { ModelSpec, TrainSettings } from '../shared/spec';
+import { augmentedCopy } from './augment';
 import { evaluate, scoreRows } from './evaluate';
 import type { LabelledImages } from './idx';
 import { trainingSteps } from './step';
@@ -73,8 +74,11 @@ export async function train(
   settings: TrainSettings,
   callbacks: TrainCallbacks = {},
 ): Promise<TrainResult> {
+  // With augmentation the step reads a copy whose training images are redrawn every epoch (the
+  // labels are the same); validation always reads the originals.
+  const augmentation = settings.augment ? augmentedCopy(set, mulberry32(settings.seed + 1)) : undefined;
   // The active backend's own step when it has one for this model, else tfjs' stock step.
-  const step = trainingSteps.stepFor({ model, spec, set });
+  const step = trainingSteps.stepFor({ model, spec, set: augmentation?.set ?? set });
   const { train: trainIndices, validation } = splitIndices(set.count, settings);
   const batches = Math.ceil(trainIndices.length / settings.batchSize);
   const random = mulberry32(settings.seed);
@@ -98,6 +102,7 @@ export async function train(
 
   for (let epoch = 1; epoch <= settings.epochs && !stopped; epoch++) {
     if (settings.shuffle) shuffleInPlace(trainIndices, random);
+    augmentation?.refresh(trainIndices);
     const epochStarted = performance.now();
     let lossSum = 0;
     let correct = 0;

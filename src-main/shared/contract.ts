@@ -264,6 +264,44 @@ export const runRecordSchema = runSummarySchema.extend({
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 
+/** A point of a drawing on the pad, in pad units (0..1); pressure only where a pen reports it. */
+const drawingPointSchema = z.object({
+  x: z.number().min(0).max(1),
+  y: z.number().min(0).max(1),
+  pressure: z.number().min(0).max(1).optional(),
+});
+/** Strokes as the Draw view keeps them (shared/drawing.ts): bounded so a message stays small. */
+export const strokesSchema = z.array(z.array(drawingPointSchema).min(1).max(5000)).min(1).max(100);
+
+/** One of "My drawings": a drawing the pad misread and the digit the person said it is. */
+export const drawingSchema = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  label: z.number().int().min(0).max(9),
+  /** The 28x28 image the model sees of it (shared/drawing.ts), 784 uint8 pixels, base64. */
+  pixels: z.string(),
+  strokes: strokesSchema,
+});
+export type Drawing = z.infer<typeof drawingSchema>;
+/** What the list carries: the drawing without its strokes. */
+export const drawingSummarySchema = drawingSchema.omit({ strokes: true });
+export type DrawingSummary = z.infer<typeof drawingSummarySchema>;
+
+const readingScoreSchema = z.object({
+  /** How many of my drawings the model reads right, of how many. */
+  drawings: z.object({ correct: z.number().int(), count: z.number().int(), acc: z.number() }),
+  /** The dataset's test set (model.evaluate). */
+  test: z.object({ loss: z.number(), acc: z.number() }),
+});
+export const fineTuneResultSchema = z.object({
+  before: readingScoreSchema,
+  after: readingScoreSchema,
+  /** How many times each drawing was put into every epoch's training images. */
+  repeats: z.number().int(),
+  training: trainResultSchema,
+});
+export type FineTuneResult = z.infer<typeof fineTuneResultSchema>;
+
 // ---------- requests ----------
 
 const empty = z.object({}).strict();
@@ -309,6 +347,11 @@ export const methods = {
   ],
   /** path: a TF.js model folder, or a Keras `.keras` / `.h5` file. */
   'models.import': [z.object({ path: z.string().min(1) }), savedModelSchema],
+  'model.finetune': [z.object({ epochs: limitSchema(LIMITS.fineTuneEpochs) }), fineTuneResultSchema],
+  'drawings.add': [z.object({ strokes: strokesSchema, label: z.number().int().min(0).max(9) }), drawingSummarySchema],
+  'drawings.list': [empty, z.array(drawingSummarySchema)],
+  'drawings.delete': [z.object({ id: z.string().min(1) }), z.object({ deleted: z.boolean() })],
+  'drawings.export': [z.object({ dir: z.string().min(1) }), z.object({ path: z.string(), count: z.number().int() })],
   'sweep.start': [
     z.union([z.object({ settings: sweepSettingsSchema }), z.object({ resumeId: z.string().min(1) })]),
     sweepRecordSchema,

@@ -1,18 +1,13 @@
-/** The Draw view's drawing as data: strokes of points in pad units (0..1), and how to paint them. */
-import type { GrayImage } from './preprocess';
+/**
+ * How the pad shows the drawing to the person drawing: round pen tips of a fixed fraction of the
+ * pad, smoothed through the midpoints of successive points. What the model sees is made from the
+ * same strokes by shared/drawing.ts, with a pen relative to the ink's size.
+ */
+import type { Stroke } from '../../src-main/shared/drawing';
 
-export interface Point {
-  x: number;
-  y: number;
-}
-export type Stroke = Point[];
+/** Pen width on screen as a fraction of the pad's side. */
+export const PEN_WIDTH = 0.075;
 
-/** Pen width as a fraction of the pad's side: a digit drawn across most of the pad ends up with MNIST-like strokes. */
-const PEN_WIDTH = 0.075;
-/** Resolution the drawing is rasterised at before MNIST preprocessing. */
-const RASTER_SIZE = 280;
-
-/** Paints strokes with round pen tips, smoothed through the midpoints of successive points. */
 export function paintStrokes(context: CanvasRenderingContext2D, strokes: Stroke[], size: number, colour: string): void {
   context.strokeStyle = colour;
   context.fillStyle = colour;
@@ -39,18 +34,4 @@ export function paintStrokes(context: CanvasRenderingContext2D, strokes: Stroke[
     context.lineTo(last.x * size, last.y * size);
     context.stroke();
   }
-}
-
-/** The strokes as ink intensities (0..1) on a square grid, ready for preprocessDigit. */
-export function rasterize(strokes: Stroke[], size = RASTER_SIZE): GrayImage {
-  const canvas = document.createElement('canvas');
-  canvas.width = size;
-  canvas.height = size;
-  const context = canvas.getContext('2d', { willReadFrequently: true });
-  const data = new Float32Array(size * size);
-  if (!context) return { width: size, height: size, data };
-  paintStrokes(context, strokes, size, '#fff');
-  const pixels = context.getImageData(0, 0, size, size).data;
-  for (let i = 0; i < data.length; i++) data[i] = pixels[i * 4 + 3] / 255;
-  return { width: size, height: size, data };
 }

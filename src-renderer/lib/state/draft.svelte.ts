@@ -71,6 +71,7 @@ export class DraftFeature {
     if (!preset) return;
     this.presetId = id;
     this.spec = structuredClone(preset.spec) as ModelSpec;
+    this.settings.augment = preset.augment;
   }
 
   /** Takes over a loaded model's spec and settings (it no longer is a preset). */

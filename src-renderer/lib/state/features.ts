@@ -3,6 +3,7 @@ import { loadDraft } from '../draft-storage';
 import { ConnectionFeature } from './connection.svelte';
 import { DatasetFeature } from './dataset.svelte';
 import { DraftFeature } from './draft.svelte';
+import { DrawingsFeature } from './drawings.svelte';
 import { reportingCall, type EnginePort } from './engine-port';
 import { EvaluationFeature } from './evaluation.svelte';
 import { LibraryFeature } from './library.svelte';
@@ -22,7 +23,8 @@ export function createFeatures(port: EnginePort, storage: Pick<Storage, 'getItem
   const library = new LibraryFeature(call, { draft, evaluation });
   const sweeps = new SweepsFeature(call, notices, { dataset, connection, training });
   const runs = new RunsFeature(call, notices, { draft });
-  return { call, notices, connection, dataset, draft, training, evaluation, library, sweeps, runs };
+  const drawings = new DrawingsFeature(call, notices);
+  return { call, notices, connection, dataset, draft, training, evaluation, library, sweeps, runs, drawings };
 }
 
 export type Features = ReturnType<typeof createFeatures>;

@@ -9,7 +9,7 @@ import { startRouter } from './router';
 
 const features = createFeatures(api, globalThis.localStorage);
 
-export const { notices, connection, dataset, draft, training, evaluation, library, sweeps, runs } = features;
+export const { notices, connection, dataset, draft, training, evaluation, library, sweeps, runs, drawings } = features;
 /** For what a view keeps to itself (a page of images, a reading of the pad): failures still reach the notices. */
 export const call = features.call;
 export const navigation = new Navigation();

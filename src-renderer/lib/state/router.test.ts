@@ -33,6 +33,7 @@ function engineHolding(model = currentModel(), sweeps = [sweepRecord('sweep-a', 
     'dataset.current': () => MNIST,
     'sweep.list': () => sweeps,
     'runs.list': () => [],
+    'drawings.list': () => [],
   });
 }
 

@@ -8,8 +8,8 @@ import type { EngineFeed } from './engine-port';
 import type { Features } from './features';
 
 export function startRouter(feed: EngineFeed, features: Features): () => void {
-  const { connection, dataset, training, evaluation, library, sweeps, runs } = features;
-  const handlers = [connection, dataset, training, evaluation, library, sweeps, runs];
+  const { connection, dataset, training, evaluation, library, sweeps, runs, drawings } = features;
+  const handlers = [connection, dataset, training, evaluation, library, sweeps, runs, drawings];
 
   /** Re-reads what the engine holds: backend, current model, saved models, then its dataset. */
   const refresh = async () => {
@@ -27,7 +27,7 @@ export function startRouter(feed: EngineFeed, features: Features): () => void {
   const stopEvents = feed.onEvent(dispatch);
   const stopConnection = feed.onConnection((state) => {
     connection.connected(state);
-    if (state === 'open') void Promise.all([refresh(), sweeps.refresh(), runs.refresh()]);
+    if (state === 'open') void Promise.all([refresh(), sweeps.refresh(), runs.refresh(), drawings.refresh()]);
   });
   return () => {
     stopEvents();

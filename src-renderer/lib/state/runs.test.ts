@@ -46,6 +46,7 @@ async function started(runs: RunRecord[]): Promise<{ engine: ScriptedEngine; fea
     'sweep.list': () => [],
     'runs.list': () => runs.map(summary),
     'runs.get': ({ id }) => runs.find((run) => run.id === id) as RunRecord,
+    'drawings.list': () => [],
   });
   const features = createFeatures(engine, undefined);
   stop = startRouter(engine, features);
