@@ -10,7 +10,7 @@ const SIZE = 28;
 const PIXELS = SIZE * SIZE;
 
 /** How far each change may go; each image draws its own amounts uniformly within these. */
-export const AUGMENTATION = {
+const AUGMENTATION = {
   /** Shift in pixels, each axis. */
   shift: 2,
   /** Rotation in degrees, either way. */

@@ -16,7 +16,7 @@ import { fileProblem, isPartial, removeAtomically, writeFileAtomically, writeFol
 import { encodeIdx, type LabelledImages } from './idx';
 
 /** The folder an export makes, and the four files a dataset folder holds (dataset.ts reads them). */
-export const EXPORT_FOLDER = 'my-drawings';
+const EXPORT_FOLDER = 'my-drawings';
 const IDX_FILES = {
   trainImages: 'train-images-idx3-ubyte',
   trainLabels: 'train-labels-idx1-ubyte',
@@ -25,7 +25,7 @@ const IDX_FILES = {
 } as const;
 
 /** The 784 pixels (0..255) of the image the model sees of `strokes`. */
-export function drawingPixels(strokes: Stroke[]): Uint8Array {
+function drawingPixels(strokes: Stroke[]): Uint8Array {
   const image = digitImage(strokes);
   if (!image) throw new StudioError('INVALID_MESSAGE', 'The drawing has no ink; draw a digit first.');
   return Uint8Array.from(image, (value) => Math.round(value * 255));
@@ -143,7 +143,7 @@ export class DrawingStore {
   }
 }
 
-export function imageSetOf(drawings: Drawing[]): LabelledImages {
+function imageSetOf(drawings: Drawing[]): LabelledImages {
   const images = new Uint8Array(drawings.length * IMAGE_PIXELS);
   drawings.forEach((drawing, i) => images.set(Buffer.from(drawing.pixels, 'base64'), i * IMAGE_PIXELS));
   return {

@@ -14,9 +14,9 @@ import type { LabelledImages } from './idx';
  * Each drawing is repeated so that my drawings make about 1% of an epoch's images, at least 10
  * and at most 200 times (one drawing among MNIST's 60,000: 200 copies, 0.3%).
  */
-export const DRAWINGS_SHARE = 0.01;
-export const MIN_REPEATS = 10;
-export const MAX_REPEATS = 200;
+const DRAWINGS_SHARE = 0.01;
+const MIN_REPEATS = 10;
+const MAX_REPEATS = 200;
 
 export function repeatsFor(trainCount: number, drawingCount: number): number {
   const wanted = Math.ceil((DRAWINGS_SHARE * trainCount) / drawingCount);

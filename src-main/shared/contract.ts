@@ -271,7 +271,7 @@ const drawingPointSchema = z.object({
   pressure: z.number().min(0).max(1).optional(),
 });
 /** Strokes as the Draw view keeps them (shared/drawing.ts): bounded so a message stays small. */
-export const strokesSchema = z.array(z.array(drawingPointSchema).min(1).max(5000)).min(1).max(100);
+const strokesSchema = z.array(z.array(drawingPointSchema).min(1).max(5000)).min(1).max(100);
 
 /** One of "My drawings": a drawing the pad misread and the digit the person said it is. */
 export const drawingSchema = z.object({
@@ -284,7 +284,7 @@ export const drawingSchema = z.object({
 });
 export type Drawing = z.infer<typeof drawingSchema>;
 /** What the list carries: the drawing without its strokes. */
-export const drawingSummarySchema = drawingSchema.omit({ strokes: true });
+const drawingSummarySchema = drawingSchema.omit({ strokes: true });
 export type DrawingSummary = z.infer<typeof drawingSummarySchema>;
 
 const readingScoreSchema = z.object({
@@ -293,7 +293,7 @@ const readingScoreSchema = z.object({
   /** The dataset's test set (model.evaluate). */
   test: z.object({ loss: z.number(), acc: z.number() }),
 });
-export const fineTuneResultSchema = z.object({
+const fineTuneResultSchema = z.object({
   before: readingScoreSchema,
   after: readingScoreSchema,
   /** How many times each drawing was put into every epoch's training images. */

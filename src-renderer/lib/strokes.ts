@@ -6,7 +6,7 @@
 import type { Stroke } from '../../src-main/shared/drawing';
 
 /** Pen width on screen as a fraction of the pad's side. */
-export const PEN_WIDTH = 0.075;
+const PEN_WIDTH = 0.075;
 
 export function paintStrokes(context: CanvasRenderingContext2D, strokes: Stroke[], size: number, colour: string): void {
   context.strokeStyle = colour;
