@@ -10,17 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { StepParts } from '../step';
 import type { AdamArgs, NativeAddon } from './addon';
-import {
-  asKernelFunc,
-  heapBuffer,
-  heapOffset,
-  sizeOf,
-  type KernelArguments,
-  type WasmBackendInternals,
-} from './wasm-heap';
-
-const ADAM_STEP_KERNEL = 'MnistStudioAdamStep';
-const BACKEND = 'wasm';
+import { applySlotUpdate, registerSlotKernel, type SlotList, type SlotUpdate } from './slot-update';
 
 /** The step's scalars (AdamArgs without the tensors). */
 type AdamScalars = Omit<
@@ -28,42 +18,36 @@ type AdamScalars = Omit<
   'count' | 'value' | 'first' | 'second' | 'gradient' | 'newValue' | 'newFirst' | 'newSecond'
 >;
 
-function adamKernel(addon: NativeAddon) {
-  return (args: KernelArguments): tf.TensorInfo[] => {
-    const { value, first, second, gradient } = args.inputs;
-    if (!value || !first || !second || !gradient) throw new Error(`${ADAM_STEP_KERNEL} is missing inputs.`);
-    const { backend } = args;
-    const outputs = [value, first, second].map((input) => backend.makeOutput([...input.shape], 'float32'));
-    const count = sizeOf(value.shape);
-    if (count === 0) return outputs;
-    const [newValue, newFirst, newSecond] = outputs.map((tensor) => heapOffset(backend, tensor));
-    addon.adamStep(heapBuffer(backend), {
-      count,
-      value: heapOffset(backend, value),
-      first: heapOffset(backend, first),
-      second: heapOffset(backend, second),
-      gradient: heapOffset(backend, gradient),
-      newValue,
-      newFirst,
-      newSecond,
-      ...(args.attrs as unknown as AdamScalars),
-    });
-    return outputs;
+function adamSlots(addon: NativeAddon): SlotUpdate<AdamScalars> {
+  return {
+    kernelName: 'MnistStudioAdamStep',
+    slots: [
+      { input: 'first', suffix: '/m' },
+      { input: 'second', suffix: '/v' },
+    ],
+    run: (heap, at, scalars) =>
+      addon.adamStep(heap, {
+        count: at.count,
+        value: at.value,
+        first: at.slotA,
+        second: at.slotB,
+        gradient: at.gradient,
+        newValue: at.newValue,
+        newFirst: at.newSlotA,
+        newSecond: at.newSlotB,
+        beta1: scalars.beta1,
+        beta2: scalars.beta2,
+        oneMinusAccBeta1: scalars.oneMinusAccBeta1,
+        oneMinusAccBeta2: scalars.oneMinusAccBeta2,
+        epsilon: scalars.epsilon,
+        learningRate: scalars.learningRate,
+      }),
   };
 }
 
 /** Registers the update kernel; the returned function unregisters it. */
 export function registerAdamKernel(addon: NativeAddon): () => void {
-  const unregister = () => {
-    if (tf.getKernel(ADAM_STEP_KERNEL, BACKEND)) tf.unregisterKernel(ADAM_STEP_KERNEL, BACKEND);
-  };
-  unregister();
-  tf.registerKernel({
-    kernelName: ADAM_STEP_KERNEL,
-    backendName: BACKEND,
-    kernelFunc: asKernelFunc(adamKernel(addon)),
-  });
-  return unregister;
+  return registerSlotKernel(adamSlots(addon));
 }
 
 /** The AdamOptimizer fields the fused update reads (all present in tfjs 4.x). */
@@ -74,40 +58,9 @@ interface AdamInternals {
   epsilon: number;
   accBeta1: tf.Variable;
   accBeta2: tf.Variable;
-  accumulatedFirstMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
-  accumulatedSecondMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
+  accumulatedFirstMoment: SlotList;
+  accumulatedSecondMoment: SlotList;
   incrementIterations(): void;
-}
-
-/** In place when the variable and its moments are the only owners of their memory (see rmsprop.ts). */
-function updateInPlace(
-  addon: NativeAddon,
-  value: tf.Variable,
-  first: tf.Variable,
-  second: tf.Variable,
-  gradient: tf.Tensor,
-  scalars: AdamScalars,
-): boolean {
-  const backend = tf.backend() as unknown as WasmBackendInternals & { refCount?(dataId: object): number };
-  if (typeof backend.refCount !== 'function' || gradient.dtype !== 'float32') return false;
-  const owned = [value, first, second];
-  if (new Set([...owned, gradient].map((tensor) => tensor.dataId)).size !== 4) return false;
-  if (owned.some((tensor) => backend.refCount!(tensor.dataId) !== 1)) return false;
-  const count = sizeOf(value.shape);
-  if (count === 0) return true;
-  const [at, firstAt, secondAt, gradientAt] = [...owned, gradient].map((tensor) => heapOffset(backend, tensor));
-  addon.adamStep(heapBuffer(backend), {
-    count,
-    value: at,
-    first: firstAt,
-    second: secondAt,
-    gradient: gradientAt,
-    newValue: at,
-    newFirst: firstAt,
-    newSecond: secondAt,
-    ...scalars,
-  });
-  return true;
 }
 
 /** A tf.AdamOptimizer's update as one native kernel per variable, or undefined for other optimizers. */
@@ -119,12 +72,8 @@ export function adamUpdate(
   // By class name: tfjs optimizers duck-type instanceof.
   if (optimizer.getClassName() !== tf.AdamOptimizer.className) return undefined;
   const adam = optimizer as unknown as AdamInternals;
+  const slots = adamSlots(addon);
   return (gradients) => {
-    const names = Object.keys(gradients);
-    if (names.some((name) => tf.engine().registeredVariables[name].dtype !== 'float32')) {
-      optimizer.applyGradients(gradients);
-      return;
-    }
     // sub(1, accBeta) in the stock code is a float32 op on float32 values: exact in double, then rounded.
     const scalars: AdamScalars = {
       beta1: adam.beta1,
@@ -134,31 +83,11 @@ export function adamUpdate(
       epsilon: adam.epsilon,
       learningRate: adam.learningRate,
     };
-    names.forEach((name, i) => {
-      const value = tf.engine().registeredVariables[name];
-      // Same lazily created state variables, names and order as the stock optimizer.
-      adam.accumulatedFirstMoment[i] ??= {
-        originalName: `${name}/m`,
-        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-      };
-      adam.accumulatedSecondMoment[i] ??= {
-        originalName: `${name}/v`,
-        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-      };
-      const gradient = gradients[name];
-      if (gradient == null) return;
-      const first = adam.accumulatedFirstMoment[i]!.variable;
-      const second = adam.accumulatedSecondMoment[i]!.variable;
-      if (options.inPlace && updateInPlace(addon, value, first, second, gradient, scalars)) return;
-      tf.tidy(() => {
-        const [newValue, newFirst, newSecond] = tf
-          .engine()
-          .runKernel(ADAM_STEP_KERNEL, { value, first, second, gradient }, { ...scalars }) as tf.Tensor[];
-        first.assign(newFirst);
-        second.assign(newSecond);
-        value.assign(newValue);
-      });
-    });
+    const lists: [SlotList, SlotList] = [adam.accumulatedFirstMoment, adam.accumulatedSecondMoment];
+    if (!applySlotUpdate(slots, gradients, lists, scalars, options.inPlace)) {
+      optimizer.applyGradients(gradients);
+      return;
+    }
     tf.tidy(() => {
       adam.accBeta1.assign(tf.mul(adam.accBeta1, adam.beta1));
       adam.accBeta2.assign(tf.mul(adam.accBeta2, adam.beta2));

@@ -15,58 +15,38 @@
 import * as tf from '@tensorflow/tfjs';
 import type { StepParts } from '../step';
 import type { NativeAddon, RmspropArgs } from './addon';
-import {
-  asKernelFunc,
-  heapBuffer,
-  heapOffset,
-  sizeOf,
-  type KernelArguments,
-  type WasmBackendInternals,
-} from './wasm-heap';
-
-const RMSPROP_STEP_KERNEL = 'MnistStudioRMSPropStep';
-const BACKEND = 'wasm';
+import { applySlotUpdate, registerSlotKernel, type SlotList, type SlotUpdate } from './slot-update';
 
 type RmspropScalars = Pick<RmspropArgs, 'learningRate' | 'decay' | 'momentum' | 'epsilon'>;
 
-function rmspropKernel(addon: NativeAddon) {
-  return (args: KernelArguments): tf.TensorInfo[] => {
-    const { value, meanSquare, moment, gradient } = args.inputs;
-    if (!value || !meanSquare || !moment || !gradient) throw new Error(`${RMSPROP_STEP_KERNEL} is missing inputs.`);
-    const backend: WasmBackendInternals = args.backend;
-    const outputs = [value, meanSquare, moment].map((input) => backend.makeOutput([...input.shape], 'float32'));
-    const count = sizeOf(value.shape);
-    if (count === 0) return outputs;
-    const [newValue, newMeanSquare, newMoment] = outputs.map((tensor) => heapOffset(backend, tensor));
-    addon.rmspropStep(heapBuffer(backend), {
-      count,
-      value: heapOffset(backend, value),
-      meanSquare: heapOffset(backend, meanSquare),
-      moment: heapOffset(backend, moment),
-      gradient: heapOffset(backend, gradient),
-      newValue,
-      newMeanSquare,
-      newMoment,
-      learningRate: Number(args.attrs.learningRate),
-      decay: Number(args.attrs.decay),
-      momentum: Number(args.attrs.momentum),
-      epsilon: Number(args.attrs.epsilon),
-    });
-    return outputs;
+function rmspropSlots(addon: NativeAddon): SlotUpdate<RmspropScalars> {
+  return {
+    kernelName: 'MnistStudioRMSPropStep',
+    slots: [
+      { input: 'meanSquare', suffix: '/rms' },
+      { input: 'moment', suffix: '/momentum' },
+    ],
+    run: (heap, at, scalars) =>
+      addon.rmspropStep(heap, {
+        count: at.count,
+        value: at.value,
+        meanSquare: at.slotA,
+        moment: at.slotB,
+        gradient: at.gradient,
+        newValue: at.newValue,
+        newMeanSquare: at.newSlotA,
+        newMoment: at.newSlotB,
+        learningRate: scalars.learningRate,
+        decay: scalars.decay,
+        momentum: scalars.momentum,
+        epsilon: scalars.epsilon,
+      }),
   };
 }
 
 /** Registers the update kernel for the wasm backend; the returned function unregisters it. */
 export function registerRmspropKernel(addon: NativeAddon): () => void {
-  if (tf.getKernel(RMSPROP_STEP_KERNEL, BACKEND)) tf.unregisterKernel(RMSPROP_STEP_KERNEL, BACKEND);
-  tf.registerKernel({
-    kernelName: RMSPROP_STEP_KERNEL,
-    backendName: BACKEND,
-    kernelFunc: asKernelFunc(rmspropKernel(addon)),
-  });
-  return () => {
-    if (tf.getKernel(RMSPROP_STEP_KERNEL, BACKEND)) tf.unregisterKernel(RMSPROP_STEP_KERNEL, BACKEND);
-  };
+  return registerSlotKernel(rmspropSlots(addon));
 }
 
 /** The RMSPropOptimizer fields the fused update reads (all present in tfjs 4.x). */
@@ -76,47 +56,9 @@ interface RmspropInternals {
   momentum: number;
   epsilon: number;
   centered: boolean;
-  accumulatedMeanSquares: ({ originalName: string; variable: tf.Variable } | undefined)[];
-  accumulatedMoments: ({ originalName: string; variable: tf.Variable } | undefined)[];
+  accumulatedMeanSquares: SlotList;
+  accumulatedMoments: SlotList;
   incrementIterations(): void;
-}
-
-/**
- * The update written straight into the variables' own memory, when nothing else shares it
- * (reference count 1 on the heap: no clone, no saved tensor, no snapshot can see the change).
- * Saves allocating three tensors per variable and three assigns, and keeps the working set at
- * four arrays instead of seven. Returns false (nothing done) when it cannot.
- */
-function updateInPlace(
-  addon: NativeAddon,
-  value: tf.Variable,
-  meanSquare: tf.Variable,
-  moment: tf.Variable,
-  gradient: tf.Tensor,
-  scalars: RmspropScalars,
-): boolean {
-  const backend = tf.backend() as unknown as WasmBackendInternals & { refCount(dataId: object): number };
-  if (gradient.dtype !== 'float32') return false;
-  const owned = [value, meanSquare, moment];
-  if (new Set([...owned, gradient].map((tensor) => tensor.dataId)).size !== 4) return false;
-  if (owned.some((tensor) => backend.refCount(tensor.dataId) !== 1)) return false;
-  const count = sizeOf(value.shape);
-  if (count === 0) return true;
-  const [valueOffset, meanSquareOffset, momentOffset, gradientOffset] = [...owned, gradient].map((tensor) =>
-    heapOffset(backend, tensor),
-  );
-  addon.rmspropStep(heapBuffer(backend), {
-    count,
-    value: valueOffset,
-    meanSquare: meanSquareOffset,
-    moment: momentOffset,
-    gradient: gradientOffset,
-    newValue: valueOffset,
-    newMeanSquare: meanSquareOffset,
-    newMoment: momentOffset,
-    ...scalars,
-  });
-  return true;
 }
 
 /**
@@ -133,43 +75,19 @@ export function rmspropUpdate(
   if (optimizer.getClassName() !== tf.RMSPropOptimizer.className) return undefined;
   const rmsprop = optimizer as unknown as RmspropInternals;
   if (rmsprop.centered) return undefined;
+  const slots = rmspropSlots(addon);
   return (gradients) => {
-    const names = Object.keys(gradients);
-    if (names.some((name) => tf.engine().registeredVariables[name].dtype !== 'float32')) {
+    const scalars: RmspropScalars = {
+      learningRate: rmsprop.learningRate,
+      decay: rmsprop.decay,
+      momentum: rmsprop.momentum,
+      epsilon: rmsprop.epsilon,
+    };
+    const lists: [SlotList, SlotList] = [rmsprop.accumulatedMeanSquares, rmsprop.accumulatedMoments];
+    if (!applySlotUpdate(slots, gradients, lists, scalars, options.inPlace)) {
       optimizer.applyGradients(gradients);
       return;
     }
-    names.forEach((name, i) => {
-      const value = tf.engine().registeredVariables[name];
-      // Same lazily created state variables, names and order as the stock optimizer.
-      rmsprop.accumulatedMeanSquares[i] ??= {
-        originalName: `${name}/rms`,
-        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-      };
-      rmsprop.accumulatedMoments[i] ??= {
-        originalName: `${name}/momentum`,
-        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-      };
-      const gradient = gradients[name];
-      if (gradient == null) return;
-      const meanSquare = rmsprop.accumulatedMeanSquares[i]!.variable;
-      const moment = rmsprop.accumulatedMoments[i]!.variable;
-      const scalars: RmspropScalars = {
-        learningRate: rmsprop.learningRate,
-        decay: rmsprop.decay,
-        momentum: rmsprop.momentum,
-        epsilon: rmsprop.epsilon,
-      };
-      if (options.inPlace && updateInPlace(addon, value, meanSquare, moment, gradient, scalars)) return;
-      tf.tidy(() => {
-        const [newValue, newMeanSquare, newMoment] = tf
-          .engine()
-          .runKernel(RMSPROP_STEP_KERNEL, { value, meanSquare, moment, gradient }, { ...scalars }) as tf.Tensor[];
-        meanSquare.assign(newMeanSquare);
-        moment.assign(newMoment);
-        value.assign(newValue);
-      });
-    });
     rmsprop.incrementIterations();
   };
 }
