@@ -241,25 +241,25 @@ function poolInfo(xShape: readonly number[], attrs: tf.NamedAttrMap): Conv2DInfo
   }
 }
 
-export function nativeMaxPool(
-  addon: NativeAddon,
-  _options: ConvOptions,
-  reference: tf.KernelConfig,
-): ReplacementKernel {
+export function nativeMaxPool(addon: NativeAddon, options: ConvOptions, reference: tf.KernelConfig): ReplacementKernel {
   return (args) => {
     const { x } = args.inputs;
     const info = x && float32(x) ? poolInfo(x.shape, args.attrs) : undefined;
     if (!info) return callKernel(reference, args);
     const { backend } = args;
     const out = backend.makeOutput(info.outShape, 'float32');
-    addon.maxPool(heapBuffer(backend), geometryOf(info), { x: heapOffset(backend, x!), out: heapOffset(backend, out) });
+    addon.maxPool(heapBuffer(backend), geometryOf(info), {
+      x: heapOffset(backend, x!),
+      out: heapOffset(backend, out),
+      threads: options.threads,
+    });
     return out;
   };
 }
 
 export function nativeMaxPoolGrad(
   addon: NativeAddon,
-  _options: ConvOptions,
+  options: ConvOptions,
   reference: tf.KernelConfig,
 ): ReplacementKernel {
   return (args) => {
@@ -272,6 +272,7 @@ export function nativeMaxPoolGrad(
       x: heapOffset(backend, input!),
       dy: heapOffset(backend, dy!),
       dx: heapOffset(backend, dx),
+      threads: options.threads,
     });
     return dx;
   };
