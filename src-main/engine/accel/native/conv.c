@@ -16,6 +16,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,10 +109,10 @@ static scratch columns_scratch[2], column_grads_scratch[2], filter_grads_scratch
 static scratch dz_scratch, bias_sums_scratch[2];
 
 /*
- * Workers per convolution: the call's `threads` field (1 or 2; 2 only with two cores or more).
- * The images are split in two halves, each its own im2col + single-threaded
- * sgemm: OpenBLAS' own threads spin between the many small products of a step (measured 2.7x
- * the CPU time on this model), two plain threads each doing half of the work do not.
+ * Workers per kernel call: the call's `threads` field (1 or 2; 2 only with two cores or more).
+ * The images go out in chunks, each its own im2col + single-threaded sgemm: OpenBLAS' own
+ * threads spin between the many small products of a step (measured 2.7x the CPU time on this
+ * model), two plain threads sharing the chunks do not.
  */
 static int requested_threads = 1;
 static int conv_threads(void) { return requested_threads; }
@@ -123,40 +124,101 @@ static void request_threads(int64_t threads) {
   requested_threads = threads >= 2 && cores >= 2 ? 2 : 1;
 }
 
-typedef void (*image_work)(void* context, int64_t begin, int64_t end, int slot);
+/* work(images [begin, end)) on worker `slot`; fresh: the slot's first chunk of this call. */
+typedef void (*image_work)(void* context, int64_t begin, int64_t end, int slot, int fresh);
 
+/*
+ * One call's chunks, handed out by an atomic counter to whichever worker asks first: the
+ * calling thread never waits for a helper the scheduler has not run yet (on a busy machine it
+ * may be late by milliseconds); it takes the chunks itself and waits only for a chunk the
+ * helper already started.
+ */
 typedef struct {
   image_work work;
   void* context;
-  int64_t begin, end;
-} worker_job;
+  int64_t batch, step, chunks;
+  atomic_int_fast64_t next;
+} chunked_job;
 
-static void* run_job(void* argument) {
-  worker_job* job = (worker_job*)argument;
-  job->work(job->context, job->begin, job->end, 1);
+static pthread_mutex_t helper_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t helper_wake = PTHREAD_COND_INITIALIZER, helper_idle = PTHREAD_COND_INITIALIZER;
+static chunked_job* helper_job = NULL; /* the call in progress, NULL between calls */
+static uint64_t helper_generation = 0;
+static int helper_busy = 0;        /* the helper is inside helper_job */
+static int helper_did_work = 0;    /* it ran at least one chunk of the current call */
+static int helper_state = 0;       /* 0 not started, 1 running, -1 could not start */
+
+/* Takes chunks of `job` until none are left; returns how many it ran. */
+static int64_t run_chunks(chunked_job* job, int slot) {
+  int64_t ran = 0;
+  for (;;) {
+    const int64_t chunk = atomic_fetch_add(&job->next, 1);
+    if (chunk >= job->chunks) return ran;
+    const int64_t begin = chunk * job->step;
+    const int64_t end = begin + job->step < job->batch ? begin + job->step : job->batch;
+    job->work(job->context, begin, end, slot, ran == 0);
+    ran++;
+  }
+}
+
+static void* helper_main(void* unused) {
+  (void)unused;
+  uint64_t seen = 0;
+  pthread_mutex_lock(&helper_lock);
+  for (;;) {
+    while (helper_job == NULL || helper_generation == seen) pthread_cond_wait(&helper_wake, &helper_lock);
+    seen = helper_generation;
+    chunked_job* job = helper_job;
+    helper_busy = 1;
+    pthread_mutex_unlock(&helper_lock);
+    const int64_t ran = run_chunks(job, 1);
+    pthread_mutex_lock(&helper_lock);
+    if (ran > 0) helper_did_work = 1;
+    helper_busy = 0;
+    pthread_cond_signal(&helper_idle);
+  }
   return NULL;
 }
 
+static int helper_ready(void) {
+  if (helper_state == 0) {
+    pthread_t thread;
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    helper_state = pthread_create(&thread, &attributes, helper_main, NULL) == 0 ? 1 : -1;
+    pthread_attr_destroy(&attributes);
+  }
+  return helper_state == 1;
+}
+
+#define RAN_CALLER 1
+#define RAN_HELPER 2
+
 /*
- * work(images [0, batch)) in chunks of `step` images, the second half on a second thread when
- * allowed. Returns whether it split (the second worker wrote its slot's outputs).
+ * work(images [0, batch)) in chunks of `step` images, shared with the helper thread when
+ * allowed. Returns which workers ran chunks (RAN_CALLER, RAN_HELPER: then their slot's partial
+ * outputs count); either may have run none, even the caller when the helper was quicker.
  */
 static int split_images(image_work work, void* context, int64_t batch, int64_t step) {
-  const int64_t chunks = (batch + step - 1) / step;
-  if (conv_threads() < 2 || chunks < 2) {
-    work(context, 0, batch, 0);
-    return 0;
+  chunked_job job = {work, context, batch, step, (batch + step - 1) / step, 0};
+  if (conv_threads() < 2 || job.chunks < 2 || !helper_ready()) {
+    run_chunks(&job, 0);
+    return RAN_CALLER;
   }
-  const int64_t middle = ((chunks + 1) / 2) * step;
-  worker_job job = {work, context, middle, batch};
-  pthread_t thread;
-  if (pthread_create(&thread, NULL, run_job, &job) != 0) {
-    work(context, 0, batch, 0);
-    return 0;
-  }
-  work(context, 0, middle, 0);
-  pthread_join(thread, NULL);
-  return 1;
+  pthread_mutex_lock(&helper_lock);
+  helper_job = &job;
+  helper_generation++;
+  helper_did_work = 0;
+  pthread_cond_signal(&helper_wake);
+  pthread_mutex_unlock(&helper_lock);
+  const int ran = run_chunks(&job, 0) > 0 ? RAN_CALLER : 0;
+  pthread_mutex_lock(&helper_lock);
+  helper_job = NULL; /* a helper waking up late now finds nothing to do */
+  while (helper_busy) pthread_cond_wait(&helper_idle, &helper_lock);
+  const int helped = helper_did_work ? RAN_HELPER : 0;
+  pthread_mutex_unlock(&helper_lock);
+  return ran | helped;
 }
 
 typedef struct {
@@ -186,7 +248,8 @@ static int conv_threads(void);
 /* Images per chunk: as many as keep the column matrix within CHUNK_FLOATS, at least one. */
 static int64_t chunk_images(const conv_geometry* g) {
   int64_t images = is_pointwise(g) ? g->batch : CHUNK_FLOATS / (out_pixels(g) * patch_size(g));
-  if (conv_threads() > 1 && images > (g->batch + 1) / 2) images = (g->batch + 1) / 2;
+  /* With two workers, at least four chunks: one late worker then leaves little to wait for. */
+  if (conv_threads() > 1 && images > (g->batch + 3) / 4) images = (g->batch + 3) / 4;
   if (images < 1) images = 1;
   return images < g->batch ? images : g->batch;
 }
@@ -285,7 +348,8 @@ typedef struct {
   int64_t activation, step;
 } forward_job;
 
-static void forward_images(void* context, int64_t begin, int64_t end, int slot) {
+static void forward_images(void* context, int64_t begin, int64_t end, int slot, int fresh) {
+  (void)fresh;
   const forward_job* job = (const forward_job*)context;
   const conv_geometry* g = job->g;
   const int64_t k = patch_size(g), pixels = out_pixels(g);
@@ -360,7 +424,7 @@ typedef struct {
   int64_t step;
 } grad_job;
 
-static void grad_images(void* context, int64_t begin, int64_t end, int slot) {
+static void grad_images(void* context, int64_t begin, int64_t end, int slot, int fresh) {
   const grad_job* job = (const grad_job*)context;
   const conv_geometry* g = job->g;
   const int64_t k = patch_size(g), pixels = out_pixels(g), image_floats = g->in_h * g->in_w * g->in_c;
@@ -369,7 +433,7 @@ static void grad_images(void* context, int64_t begin, int64_t end, int slot) {
   float* dcols = pointwise ? NULL : column_grads_scratch[slot].data;
   float* dfilter = slot == 0 ? job->dfilter : job->dfilter_partial;
   double* sums = job->bias_sums[slot];
-  if (sums != NULL) memset(sums, 0, (size_t)g->out_c * sizeof(double));
+  if (sums != NULL && fresh) memset(sums, 0, (size_t)g->out_c * sizeof(double));
   for (int64_t first = begin; first < end; first += job->step) {
     const int64_t images = first + job->step <= end ? job->step : end - first;
     const int64_t rows = images * pixels;
@@ -387,7 +451,7 @@ static void grad_images(void* context, int64_t begin, int64_t end, int slot) {
       const float* input = job->x + first * image_floats;
       if (!pointwise) im2col(g, input, images, cols);
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)g->out_c, (int)rows, 1.0f,
-                  pointwise ? input : cols, (int)k, dz_chunk, (int)g->out_c, first == begin ? 0.0f : 1.0f, dfilter,
+                  pointwise ? input : cols, (int)k, dz_chunk, (int)g->out_c, fresh && first == begin ? 0.0f : 1.0f, dfilter,
                   (int)g->out_c);
     }
     if (job->dx != NULL) {
@@ -455,13 +519,17 @@ napi_value conv2d_grad(napi_env env, napi_callback_info info) {
   if (want_input && !pointwise) memset(dx, 0, (size_t)in_count * sizeof(float));
   grad_job job = {&g, x, filter, y, dy, dz, {bias_sums[0], bias_sums[1]}, want_filter ? dfilter : NULL,
                   partial, want_input ? dx : NULL, step};
-  const int split = split_images(grad_images, &job, g.batch, step);
-  if (partial != NULL && split) {
+  const int ran = split_images(grad_images, &job, g.batch, step);
+  if (want_filter && ran == RAN_HELPER) memcpy(dfilter, partial, (size_t)(k * g.out_c) * sizeof(float));
+  else if (want_filter && ran == (RAN_CALLER | RAN_HELPER))
     for (int64_t i = 0; i < k * g.out_c; i++) dfilter[i] += partial[i];
-  }
   if (want_bias) {
-    for (int64_t co = 0; co < g.out_c; co++)
-      dbias[co] = (float)(bias_sums[0][co] + (split && bias_sums[1] != NULL ? bias_sums[1][co] : 0.0));
+    for (int64_t co = 0; co < g.out_c; co++) {
+      double sum = 0.0;
+      if (ran & RAN_CALLER) sum += bias_sums[0][co];
+      if (ran & RAN_HELPER) sum += bias_sums[1][co];
+      dbias[co] = (float)sum;
+    }
   }
   return NULL;
 }
@@ -533,7 +601,8 @@ typedef struct {
 } pool_job;
 
 /* The windows of images [begin, end): their maxima (out), or dy routed to them (dx). */
-static void pool_images(void* context, int64_t begin, int64_t end, int slot) {
+static void pool_images(void* context, int64_t begin, int64_t end, int slot, int fresh) {
+  (void)fresh;
   const pool_job* job = (const pool_job*)context;
   const pool_geometry* g = job->g;
   const int64_t c = g->channels, image_floats = g->in_h * g->in_w * c;
@@ -591,7 +660,7 @@ napi_value max_pool(napi_env env, napi_callback_info info) {
       return throw_message(env, name, "out of memory");
   }
   pool_job job = {&g, x, out, dy, dx};
-  split_images(pool_images, &job, g.batch, 1);
+  split_images(pool_images, &job, g.batch, 2);
   return NULL;
 }
 
