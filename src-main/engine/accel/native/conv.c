@@ -106,7 +106,7 @@ static float* scratch_floats(scratch* buffer, size_t floats) {
 
 /* Per worker (see split_images): column matrices, their gradients, a filter-gradient partial sum. */
 static scratch columns_scratch[2], column_grads_scratch[2], filter_grads_scratch;
-static scratch dz_scratch, bias_sums_scratch[2];
+static scratch dz_scratch, bias_sums_scratch;
 
 /*
  * Workers per kernel call: the call's `threads` field (1 or 2; 2 only with two cores or more).
@@ -124,8 +124,15 @@ static void request_threads(int64_t threads) {
   requested_threads = threads >= 2 && cores >= 2 ? 2 : 1;
 }
 
-/* work(images [begin, end)) on worker `slot`; fresh: the slot's first chunk of this call. */
-typedef void (*image_work)(void* context, int64_t begin, int64_t end, int slot, int fresh);
+/*
+ * work(images [begin, end)) on worker `slot` (its scratch buffers) as work unit `unit` (its
+ * partial sums): units are fixed ranges of images, so sums added up in unit order come out the
+ * same whichever worker ran which unit.
+ */
+typedef void (*image_work)(void* context, int64_t begin, int64_t end, int slot, int64_t unit);
+
+/* Work units per call with two workers: enough that a late worker leaves little to wait for. */
+#define MAX_UNITS 8
 
 /*
  * One call's chunks, handed out by an atomic counter to whichever worker asks first: the
@@ -136,7 +143,7 @@ typedef void (*image_work)(void* context, int64_t begin, int64_t end, int slot, 
 typedef struct {
   image_work work;
   void* context;
-  int64_t batch, step, chunks;
+  int64_t batch, unit_images, units;
   atomic_int_fast64_t next;
 } chunked_job;
 
@@ -145,19 +152,16 @@ static pthread_cond_t helper_wake = PTHREAD_COND_INITIALIZER, helper_idle = PTHR
 static chunked_job* helper_job = NULL; /* the call in progress, NULL between calls */
 static uint64_t helper_generation = 0;
 static int helper_busy = 0;        /* the helper is inside helper_job */
-static int helper_did_work = 0;    /* it ran at least one chunk of the current call */
 static int helper_state = 0;       /* 0 not started, 1 running, -1 could not start */
 
-/* Takes chunks of `job` until none are left; returns how many it ran. */
-static int64_t run_chunks(chunked_job* job, int slot) {
-  int64_t ran = 0;
+/* Takes units of `job` until none are left. */
+static void run_chunks(chunked_job* job, int slot) {
   for (;;) {
-    const int64_t chunk = atomic_fetch_add(&job->next, 1);
-    if (chunk >= job->chunks) return ran;
-    const int64_t begin = chunk * job->step;
-    const int64_t end = begin + job->step < job->batch ? begin + job->step : job->batch;
-    job->work(job->context, begin, end, slot, ran == 0);
-    ran++;
+    const int64_t unit = atomic_fetch_add(&job->next, 1);
+    if (unit >= job->units) return;
+    const int64_t begin = unit * job->unit_images;
+    const int64_t end = begin + job->unit_images < job->batch ? begin + job->unit_images : job->batch;
+    job->work(job->context, begin, end, slot, unit);
   }
 }
 
@@ -171,9 +175,8 @@ static void* helper_main(void* unused) {
     chunked_job* job = helper_job;
     helper_busy = 1;
     pthread_mutex_unlock(&helper_lock);
-    const int64_t ran = run_chunks(job, 1);
+    run_chunks(job, 1);
     pthread_mutex_lock(&helper_lock);
-    if (ran > 0) helper_did_work = 1;
     helper_busy = 0;
     pthread_cond_signal(&helper_idle);
   }
@@ -192,33 +195,39 @@ static int helper_ready(void) {
   return helper_state == 1;
 }
 
-#define RAN_CALLER 1
-#define RAN_HELPER 2
+/* Images per work unit of `batch` images in chunks of `step`: whole chunks, at most MAX_UNITS units. */
+static int64_t unit_images(int64_t batch, int64_t step) {
+  const int64_t chunks = (batch + step - 1) / step;
+  if (conv_threads() < 2 || chunks < 2) return batch;
+  return ((chunks + MAX_UNITS - 1) / MAX_UNITS) * step;
+}
+
+/* How many work units split_images makes (1: no helper). */
+static int64_t work_units(int64_t batch, int64_t step) {
+  const int64_t images = unit_images(batch, step);
+  return (batch + images - 1) / images;
+}
 
 /*
- * work(images [0, batch)) in chunks of `step` images, shared with the helper thread when
- * allowed. Returns which workers ran chunks (RAN_CALLER, RAN_HELPER: then their slot's partial
- * outputs count); either may have run none, even the caller when the helper was quicker.
+ * work(images [0, batch)) as work_units(batch, step) units of whole chunks of `step` images,
+ * shared with the helper thread when there are two or more.
  */
-static int split_images(image_work work, void* context, int64_t batch, int64_t step) {
-  chunked_job job = {work, context, batch, step, (batch + step - 1) / step, 0};
-  if (conv_threads() < 2 || job.chunks < 2 || !helper_ready()) {
+static void split_images(image_work work, void* context, int64_t batch, int64_t step) {
+  chunked_job job = {work, context, batch, unit_images(batch, step), work_units(batch, step), 0};
+  if (job.units < 2 || !helper_ready()) {
     run_chunks(&job, 0);
-    return RAN_CALLER;
+    return;
   }
   pthread_mutex_lock(&helper_lock);
   helper_job = &job;
   helper_generation++;
-  helper_did_work = 0;
   pthread_cond_signal(&helper_wake);
   pthread_mutex_unlock(&helper_lock);
-  const int ran = run_chunks(&job, 0) > 0 ? RAN_CALLER : 0;
+  run_chunks(&job, 0);
   pthread_mutex_lock(&helper_lock);
   helper_job = NULL; /* a helper waking up late now finds nothing to do */
   while (helper_busy) pthread_cond_wait(&helper_idle, &helper_lock);
-  const int helped = helper_did_work ? RAN_HELPER : 0;
   pthread_mutex_unlock(&helper_lock);
-  return ran | helped;
 }
 
 typedef struct {
@@ -348,8 +357,8 @@ typedef struct {
   int64_t activation, step;
 } forward_job;
 
-static void forward_images(void* context, int64_t begin, int64_t end, int slot, int fresh) {
-  (void)fresh;
+static void forward_images(void* context, int64_t begin, int64_t end, int slot, int64_t unit) {
+  (void)unit;
   const forward_job* job = (const forward_job*)context;
   const conv_geometry* g = job->g;
   const int64_t k = patch_size(g), pixels = out_pixels(g);
@@ -417,23 +426,22 @@ typedef struct {
   const float* y;         /* the forward output, for relu's mask (NULL: linear) */
   const float* dy;
   float* dz;              /* dy masked by relu (each worker writes its images' rows) */
-  double* bias_sums[2];   /* per worker: column sums of its dz (NULL: no bias gradient) */
-  float* dfilter;         /* the first worker's sum (NULL: no filter gradient) */
-  float* dfilter_partial; /* the second worker's */
+  double* bias_sums;      /* per work unit: column sums of its dz (NULL: no bias gradient) */
+  float* dfilter;         /* per work unit: its filter gradient (NULL: none wanted) */
   float* dx;              /* NULL: no input gradient */
   int64_t step;
 } grad_job;
 
-static void grad_images(void* context, int64_t begin, int64_t end, int slot, int fresh) {
+static void grad_images(void* context, int64_t begin, int64_t end, int slot, int64_t unit) {
   const grad_job* job = (const grad_job*)context;
   const conv_geometry* g = job->g;
   const int64_t k = patch_size(g), pixels = out_pixels(g), image_floats = g->in_h * g->in_w * g->in_c;
   const int pointwise = is_pointwise(g);
   float* cols = pointwise ? NULL : columns_scratch[slot].data;
   float* dcols = pointwise ? NULL : column_grads_scratch[slot].data;
-  float* dfilter = slot == 0 ? job->dfilter : job->dfilter_partial;
-  double* sums = job->bias_sums[slot];
-  if (sums != NULL && fresh) memset(sums, 0, (size_t)g->out_c * sizeof(double));
+  float* dfilter = job->dfilter != NULL ? job->dfilter + unit * k * g->out_c : NULL;
+  double* sums = job->bias_sums != NULL ? job->bias_sums + unit * g->out_c : NULL;
+  if (sums != NULL) memset(sums, 0, (size_t)g->out_c * sizeof(double));
   for (int64_t first = begin; first < end; first += job->step) {
     const int64_t images = first + job->step <= end ? job->step : end - first;
     const int64_t rows = images * pixels;
@@ -451,7 +459,7 @@ static void grad_images(void* context, int64_t begin, int64_t end, int slot, int
       const float* input = job->x + first * image_floats;
       if (!pointwise) im2col(g, input, images, cols);
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)g->out_c, (int)rows, 1.0f,
-                  pointwise ? input : cols, (int)k, dz_chunk, (int)g->out_c, fresh && first == begin ? 0.0f : 1.0f, dfilter,
+                  pointwise ? input : cols, (int)k, dz_chunk, (int)g->out_c, first == begin ? 0.0f : 1.0f, dfilter,
                   (int)g->out_c);
     }
     if (job->dx != NULL) {
@@ -497,8 +505,8 @@ napi_value conv2d_grad(napi_env env, napi_callback_info info) {
     return throw_message(env, name, "a tensor lies outside the heap");
 
   const int pointwise = is_pointwise(&g);
-  const int64_t step = chunk_images(&g);
-  const int workers = (g.batch + step - 1) / step >= 2 ? conv_threads() : 1;
+  const int64_t step = chunk_images(&g), units = work_units(g.batch, step);
+  const int workers = units > 1 ? 2 : 1;
   for (int slot = 0; slot < workers && !pointwise; slot++) {
     if ((want_filter && scratch_floats(&columns_scratch[slot], (size_t)(step * pixels * k)) == NULL) ||
         (want_input && scratch_floats(&column_grads_scratch[slot], (size_t)(step * pixels * k)) == NULL))
@@ -507,27 +515,25 @@ napi_value conv2d_grad(napi_env env, napi_callback_info info) {
   float* dz = NULL;
   if (activation == ACTIVATION_RELU && (dz = scratch_floats(&dz_scratch, (size_t)out_count)) == NULL)
     return throw_message(env, name, "out of memory");
-  double* bias_sums[2] = {NULL, NULL};
-  for (int slot = 0; slot < workers && want_bias; slot++) {
-    /* doubles in a float scratch buffer: realloc'd memory is aligned for any type */
-    bias_sums[slot] = (double*)scratch_floats(&bias_sums_scratch[slot], (size_t)(2 * g.out_c));
-    if (bias_sums[slot] == NULL) return throw_message(env, name, "out of memory");
-  }
-  float* partial = NULL;
-  if (want_filter && workers > 1 && (partial = scratch_floats(&filter_grads_scratch, (size_t)(k * g.out_c))) == NULL)
+  /* doubles in a float scratch buffer: realloc'd memory is aligned for any type */
+  double* bias_sums = want_bias ? (double*)scratch_floats(&bias_sums_scratch, (size_t)(2 * units * g.out_c)) : NULL;
+  float* unit_dfilters = units > 1 ? scratch_floats(&filter_grads_scratch, (size_t)(units * k * g.out_c)) : dfilter;
+  if ((want_bias && bias_sums == NULL) || (want_filter && unit_dfilters == NULL))
     return throw_message(env, name, "out of memory");
   if (want_input && !pointwise) memset(dx, 0, (size_t)in_count * sizeof(float));
-  grad_job job = {&g, x, filter, y, dy, dz, {bias_sums[0], bias_sums[1]}, want_filter ? dfilter : NULL,
-                  partial, want_input ? dx : NULL, step};
-  const int ran = split_images(grad_images, &job, g.batch, step);
-  if (want_filter && ran == RAN_HELPER) memcpy(dfilter, partial, (size_t)(k * g.out_c) * sizeof(float));
-  else if (want_filter && ran == (RAN_CALLER | RAN_HELPER))
-    for (int64_t i = 0; i < k * g.out_c; i++) dfilter[i] += partial[i];
+  grad_job job = {&g, x, filter, y, dy, dz, bias_sums, want_filter ? unit_dfilters : NULL, want_input ? dx : NULL, step};
+  split_images(grad_images, &job, g.batch, step);
+  /* The units' sums in unit order: the same result whichever worker ran which unit. */
+  if (want_filter && units > 1) {
+    const int64_t count = k * g.out_c;
+    memcpy(dfilter, unit_dfilters, (size_t)count * sizeof(float));
+    for (int64_t unit = 1; unit < units; unit++)
+      for (int64_t i = 0; i < count; i++) dfilter[i] += unit_dfilters[unit * count + i];
+  }
   if (want_bias) {
     for (int64_t co = 0; co < g.out_c; co++) {
       double sum = 0.0;
-      if (ran & RAN_CALLER) sum += bias_sums[0][co];
-      if (ran & RAN_HELPER) sum += bias_sums[1][co];
+      for (int64_t unit = 0; unit < units; unit++) sum += bias_sums[unit * g.out_c + co];
       dbias[co] = (float)sum;
     }
   }
@@ -601,8 +607,8 @@ typedef struct {
 } pool_job;
 
 /* The windows of images [begin, end): their maxima (out), or dy routed to them (dx). */
-static void pool_images(void* context, int64_t begin, int64_t end, int slot, int fresh) {
-  (void)fresh;
+static void pool_images(void* context, int64_t begin, int64_t end, int slot, int64_t unit) {
+  (void)unit;
   const pool_job* job = (const pool_job*)context;
   const pool_geometry* g = job->g;
   const int64_t c = g->channels, image_floats = g->in_h * g->in_w * c;
