@@ -27,6 +27,6 @@ if [ "${#indexes[@]}" -gt 0 ]; then
 fi
 
 echo "mnist-studio: installing ${packages[*]} into $venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${index_args[@]}" "${packages[@]}"
+"$venv/bin/python" -m pip install -qq --disable-pip-version-check "${index_args[@]}" "${packages[@]}"
 "$venv/bin/python" -c "$probe"
 echo "mnist-studio: peers ready in $venv"

@@ -50,7 +50,7 @@ type PermissionSession = Pick<
 >;
 
 /** The app needs no browser permission (camera, notifications, clipboard, USB...): deny them all. */
-export function denyAllPermissions(session: PermissionSession): void {
+function denyAllPermissions(session: PermissionSession): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
   session.setDevicePermissionHandler(() => false);

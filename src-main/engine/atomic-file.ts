@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-export const PARTIAL_PREFIX = '.partial-';
+const PARTIAL_PREFIX = '.partial-';
 
 /** True for names an interrupted write may have left (never a finished file or folder). */
 export function isPartial(name: string): boolean {
@@ -33,7 +33,7 @@ async function writeDurably(file: string, data: string | Uint8Array): Promise<vo
 }
 
 /** Flushes a folder's entries (the names in it), so a rename into it is on disk too. */
-export async function syncDirectory(directory: string): Promise<void> {
+async function syncDirectory(directory: string): Promise<void> {
   const handle = await open(directory, 'r');
   try {
     await handle.sync();

@@ -12,7 +12,7 @@ import { activateBackend, initBackend, type BackendName } from './backend';
 import { loadDataset, type Dataset } from './dataset';
 import { buildModel } from './model';
 import { predict } from './predict';
-import { ModelStore } from './store';
+import { SavedModels } from './saved-models';
 import { evaluate } from './evaluate';
 import { train } from './train';
 
@@ -67,12 +67,12 @@ async function bothBackends(): Promise<string | undefined> {
 
 describe('across native TensorFlow and WebAssembly', () => {
   async function saveOnLoadOn(spec: ModelSpec, from: BackendName, to: BackendName) {
-    const store = new ModelStore(path.join(home, `${from}-${to}`));
+    const savedModels = new SavedModels(path.join(home, `${from}-${to}`));
     await activateBackend(from);
     const model = buildModel(spec, 21);
     const images = testImages(8);
     const before = predict(model, spec, images);
-    const saved = await store.save(model, {
+    const saved = await savedModels.save(model, {
       name: `saved on ${from}`,
       spec,
       settings: KERAS_EXAMPLE_SETTINGS,
@@ -83,7 +83,7 @@ describe('across native TensorFlow and WebAssembly', () => {
     });
     model.dispose();
     await activateBackend(to);
-    const { model: loaded } = await store.load(saved.id);
+    const { model: loaded } = await savedModels.load(saved.id);
     expect(tf.getBackend()).toBe(to);
     const after = predict(loaded, spec, images);
     loaded.dispose();

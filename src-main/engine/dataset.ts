@@ -59,7 +59,7 @@ async function readSplit(folder: string, imagesName: string, labelsName: string,
   return set;
 }
 
-export function classCounts(labels: Uint8Array): number[] {
+function classCounts(labels: Uint8Array): number[] {
   const counts = new Array<number>(NUM_CLASSES).fill(0);
   for (const label of labels) counts[label]++;
   return counts;

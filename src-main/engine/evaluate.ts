@@ -9,7 +9,7 @@ import { Batcher } from './dataset';
 import type { LabelledImages } from './idx';
 
 /** Mistakes beyond this many are counted in the matrix but not listed. */
-export const MAX_LISTED_MISTAKES = 2000;
+const MAX_LISTED_MISTAKES = 2000;
 const LOG_EPSILON = 1e-7;
 
 /** Confusion matrix (confusion[actual][predicted]) and per-class precision, recall and F1. Pure. */

@@ -19,12 +19,12 @@ function fail(file: string, problem: string): never {
   throw new StudioError('IDX_FORMAT', `${file} is not a valid IDX file: ${problem}.`);
 }
 
-export function isGzip(bytes: Uint8Array): boolean {
+function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
 /** Unzips when the bytes are gzip, refusing output larger than `maxBytes`. */
-export function maybeGunzip(bytes: Uint8Array, file: string, maxBytes = MAX_IDX_BYTES): Uint8Array {
+function maybeGunzip(bytes: Uint8Array, file: string, maxBytes = MAX_IDX_BYTES): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   try {
     return gunzipSync(bytes, { maxOutputLength: maxBytes });

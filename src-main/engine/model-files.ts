@@ -20,7 +20,7 @@ import { encodeKerasFile, type KerasFormat } from './keras/keras-file';
 import { buildModel, validateSpec } from './model';
 
 export const MODEL_JSON = 'model.json';
-export const WEIGHTS_BIN = 'weights.bin';
+const WEIGHTS_BIN = 'weights.bin';
 export const STUDIO_JSON = 'studio.json';
 export const MODEL_FILES = [MODEL_JSON, WEIGHTS_BIN, STUDIO_JSON];
 /** model.json and studio.json of real models are kilobytes; this bounds what a bad one costs. */
@@ -117,7 +117,7 @@ function first(value: unknown): number {
 }
 
 /** Reads a ModelSpec back from a Layers topology (for models trained outside the app), within the spec's limits. */
-export function specFromTopology(value: unknown, file: string): ModelSpec {
+function specFromTopology(value: unknown, file: string): ModelSpec {
   const layers = topologyLayers(parseModelJson(value, file), file);
   const specLayers: LayerSpec[] = [];
   let batchInputShape: unknown;

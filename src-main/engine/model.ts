@@ -88,7 +88,7 @@ function buildLayer(layer: LayerSpec, name: string, seed: number, inputShape?: n
   }
 }
 
-export function createOptimizer(spec: ModelSpec): tf.Optimizer {
+function createOptimizer(spec: ModelSpec): tf.Optimizer {
   const { name, learningRate } = spec.optimizer;
   switch (name) {
     case 'rmsprop':
@@ -124,7 +124,7 @@ interface OptimizerOwnership {
  * Adam's moments: one or two tensors per weight) behind on model.dispose(); the optimizer is
  * made here for this model alone, so the model is made its owner and dispose() frees it too.
  */
-export function compileModel(model: tf.LayersModel, spec: ModelSpec): void {
+function compileModel(model: tf.LayersModel, spec: ModelSpec): void {
   model.compile({ optimizer: createOptimizer(spec), loss: spec.loss, metrics: ['accuracy'] });
   (model as unknown as OptimizerOwnership).isOptimizerOwned = true;
 }

@@ -6,7 +6,7 @@
  */
 import type { RunBatchPoint } from '../shared/contract';
 
-export const MAX_BATCH_POINTS = 400;
+const MAX_BATCH_POINTS = 400;
 
 /** Five significant digits: what a curve needs, and a third of the JSON of a full double. */
 export function roundMetric(value: number): number {

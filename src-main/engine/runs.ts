@@ -32,7 +32,7 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 }
 
 /** Longest time between two writes of a running run's file (epoch ends are always written). */
-export const FLUSH_INTERVAL_MS = 3000;
+const FLUSH_INTERVAL_MS = 3000;
 
 /** What the engine knows when a run starts. */
 export interface RunStart {

@@ -16,7 +16,7 @@ import { inputShapeFor, type ModelSpec } from '../shared/spec';
 import { Batcher, type BatchSource } from './dataset';
 import type { LabelledImages } from './idx';
 
-export interface StepResult {
+interface StepResult {
   /** The batch's mean loss. */
   loss: number;
   /** The model's outputs for the batch (rows x classes probabilities), read after the step. */

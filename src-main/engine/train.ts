@@ -31,7 +31,7 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-export function shuffleInPlace(values: Int32Array, random: () => number): void {
+function shuffleInPlace(values: Int32Array, random: () => number): void {
   for (let i = values.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     const swap = values[i];

@@ -40,7 +40,7 @@ export interface RunningHost {
  * Compares digests, not the strings: they always have the same length, whatever the candidate's
  * length or encoding (timingSafeEqual throws on buffers of different byte lengths).
  */
-export function sameToken(candidate: string | null | undefined, token: string): boolean {
+function sameToken(candidate: string | null | undefined, token: string): boolean {
   if (!candidate) return false;
   const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
   return timingSafeEqual(digest(candidate), digest(token));

@@ -22,9 +22,9 @@ function renameLegacyKeys(renames: Record<string, string>) {
   };
 }
 
-export const backendNameSchema = z.enum(['tensorflow', 'wasm', 'cpu']);
+const backendNameSchema = z.enum(['tensorflow', 'wasm', 'cpu']);
 
-export const backendInfoSchema = z.object({
+const backendInfoSchema = z.object({
   /** tfjs' global backend: in auto mode, the one the Keras example trains on. */
   name: backendNameSchema,
   native: z.boolean(),
@@ -39,11 +39,11 @@ export const backendInfoSchema = z.object({
 export type BackendInfo = z.infer<typeof backendInfoSchema>;
 
 /** The backend one training run uses, and why, in a sentence. */
-export const trainBackendSchema = z.object({ name: backendNameSchema, reason: z.string() });
+const trainBackendSchema = z.object({ name: backendNameSchema, reason: z.string() });
 export type TrainBackend = z.infer<typeof trainBackendSchema>;
 
 /** What the engine holds: tfjs' live tensors (tf.memory()) and the process' resident set size. */
-export const engineMemorySchema = z.object({
+const engineMemorySchema = z.object({
   numTensors: z.number().int().min(0),
   numBytes: z.number().int().min(0),
   rssBytes: z.number().int().min(0),
@@ -51,10 +51,10 @@ export const engineMemorySchema = z.object({
 export type EngineMemory = z.infer<typeof engineMemorySchema>;
 
 /** engine.info: the backend running, and the engine's memory at the moment of asking. */
-export const engineInfoSchema = backendInfoSchema.extend({ memory: engineMemorySchema });
+const engineInfoSchema = backendInfoSchema.extend({ memory: engineMemorySchema });
 export type EngineInfo = z.infer<typeof engineInfoSchema>;
 
-export const datasetSourceSchema = z.discriminatedUnion('kind', [
+const datasetSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('builtin') }),
   z.object({ kind: z.literal('folder'), path: z.string().min(1) }),
 ]);
@@ -65,7 +65,7 @@ const splitInfoSchema = z.object({
   classCounts: z.array(z.number().int()),
 });
 
-export const datasetInfoSchema = z.object({
+const datasetInfoSchema = z.object({
   /** Stable identity: name plus a hash of the files' contents. */
   id: z.string(),
   name: z.string(),
@@ -76,10 +76,10 @@ export const datasetInfoSchema = z.object({
 });
 export type DatasetInfo = z.infer<typeof datasetInfoSchema>;
 
-export const splitSchema = z.enum(['train', 'test']);
+const splitSchema = z.enum(['train', 'test']);
 export type Split = z.infer<typeof splitSchema>;
 
-export const samplesPageSchema = z.object({
+const samplesPageSchema = z.object({
   split: splitSchema,
   /** How many images match the filter. */
   total: z.number().int(),
@@ -90,7 +90,7 @@ export const samplesPageSchema = z.object({
 });
 export type SamplesPage = z.infer<typeof samplesPageSchema>;
 
-export const batchMetricsSchema = z.object({
+const batchMetricsSchema = z.object({
   epoch: z.number().int(),
   epochs: z.number().int(),
   batch: z.number().int(),
@@ -103,7 +103,7 @@ export const batchMetricsSchema = z.object({
 });
 export type BatchMetrics = z.infer<typeof batchMetricsSchema>;
 
-export const epochMetricsSchema = z.object({
+const epochMetricsSchema = z.object({
   epoch: z.number().int(),
   epochs: z.number().int(),
   loss: z.number(),
@@ -116,7 +116,7 @@ export const epochMetricsSchema = z.object({
 });
 export type EpochMetrics = z.infer<typeof epochMetricsSchema>;
 
-export const trainResultSchema = z.object({
+const trainResultSchema = z.object({
   status: z.enum(['completed', 'stopped']),
   epochsCompleted: z.number().int(),
   history: z.array(epochMetricsSchema),
@@ -127,7 +127,7 @@ export const trainResultSchema = z.object({
 });
 export type TrainResult = z.infer<typeof trainResultSchema>;
 
-export const evaluationSchema = z.object({
+const evaluationSchema = z.object({
   loss: z.number(),
   acc: z.number(),
   count: z.number().int(),
@@ -156,7 +156,7 @@ export const savedModelSchema = z.object({
 });
 export type SavedModel = z.infer<typeof savedModelSchema>;
 
-export const currentModelSchema = z.object({
+const currentModelSchema = z.object({
   spec: modelSpecSchema,
   settings: trainSettingsSchema,
   params: z.number().int(),
@@ -168,7 +168,7 @@ export const currentModelSchema = z.object({
 export type CurrentModel = z.infer<typeof currentModelSchema>;
 
 /** One finished run of a hidden-units sweep (the Keras example's closing question). */
-export const sweepPointSchema = z.preprocess(
+const sweepPointSchema = z.preprocess(
   renameLegacyKeys({ testAccuracy: 'test_acc', testLoss: 'test_loss' }),
   z.object({
     units: z.number().int(),
@@ -205,7 +205,7 @@ export const sweepRecordSchema = z.object({
 export type SweepRecord = z.infer<typeof sweepRecordSchema>;
 
 /** How a saved model leaves the app: a TF.js Layers folder, Keras 3's `.keras` file, or legacy `.h5`. */
-export const exportFormatSchema = z.enum(['tfjs', 'keras', 'h5']);
+const exportFormatSchema = z.enum(['tfjs', 'keras', 'h5']);
 export type ExportFormat = z.infer<typeof exportFormatSchema>;
 
 /**
@@ -217,7 +217,7 @@ export const RUN_STATUSES = ['running', 'finished', 'stopped', 'failed', 'crashe
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** One point of a run's batch curve: running means over the epoch so far, as the Train view shows. */
-export const runBatchPointSchema = z.object({
+const runBatchPointSchema = z.object({
   /** Training samples seen since the run began. */
   samples: z.number().int(),
   epoch: z.number().int(),
@@ -226,7 +226,7 @@ export const runBatchPointSchema = z.object({
 });
 export type RunBatchPoint = z.infer<typeof runBatchPointSchema>;
 
-export const runSummarySchema = z.object({
+const runSummarySchema = z.object({
   id: z.string(),
   name: z.string(),
   createdAt: z.string(),
@@ -331,7 +331,6 @@ export const requestSchema = z.object({
   method: z.enum(Object.keys(methods) as [Method, ...Method[]]),
   params: z.unknown(),
 });
-export type Request = z.infer<typeof requestSchema>;
 
 /** The id to answer a malformed request with: its own if that is a valid id, else -1. */
 export function requestId(raw: unknown): number {
@@ -339,7 +338,7 @@ export function requestId(raw: unknown): number {
   return Number.isSafeInteger(id) ? (id as number) : -1;
 }
 
-export const errorPayloadSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
+const errorPayloadSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
 
 export const responseSchema = z.discriminatedUnion('ok', [
   z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),

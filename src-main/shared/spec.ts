@@ -60,7 +60,7 @@ export function limitSchema(limit: NumberLimit): z.ZodNumber {
 }
 
 /** 1000 -> "1000", 60000 -> "60,000": digits are grouped from five on. */
-export function formatLimit(value: number): string {
+function formatLimit(value: number): string {
   return Math.abs(value) >= 10_000 ? value.toLocaleString('en-US') : String(value);
 }
 
@@ -104,7 +104,7 @@ export const layerSpecSchema = z.discriminatedUnion('type', [
 export type LayerSpec = z.infer<typeof layerSpecSchema>;
 export type LayerType = LayerSpec['type'];
 
-export const optimizerSpecSchema = z.object({
+const optimizerSpecSchema = z.object({
   name: z.enum(OPTIMIZERS),
   learningRate: limitSchema(LIMITS.learningRate),
 });
@@ -117,7 +117,7 @@ export const modelSpecSchema = z.object({
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
 
 /** Which backend trains: auto (the one `npm run bench` measured faster for the model) or one by name. */
-export const backendChoiceSchema = z.enum(['auto', 'tensorflow', 'wasm']);
+const backendChoiceSchema = z.enum(['auto', 'tensorflow', 'wasm']);
 export type BackendChoice = z.infer<typeof backendChoiceSchema>;
 
 export const trainSettingsSchema = z.object({
@@ -170,7 +170,7 @@ export function smallCnnSpec(): ModelSpec {
 }
 
 /** Keras' own MNIST convnet example (keras.io/examples/vision/mnist_convnet). */
-export function kerasConvnetSpec(): ModelSpec {
+function kerasConvnetSpec(): ModelSpec {
   return {
     layers: [
       { type: 'conv2d', filters: 32, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
@@ -187,7 +187,7 @@ export function kerasConvnetSpec(): ModelSpec {
 }
 
 /** The older Keras example (mnist_cnn.py): two convolutions before pooling, Dense 128, two dropouts. */
-export function kerasDeepCnnSpec(): ModelSpec {
+function kerasDeepCnnSpec(): ModelSpec {
   return {
     layers: [
       { type: 'conv2d', filters: 32, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
@@ -261,7 +261,7 @@ export const PRESETS = [
 ] as const;
 
 /** One row of `model.summary()`. */
-export interface SummaryRow {
+interface SummaryRow {
   name: string;
   type: string;
   outputShape: (number | null)[];

@@ -69,17 +69,7 @@ export function overlayData(
   return { data, series: curves.map((curve) => curve.series) };
 }
 
-export const RUN_CSV_COLUMNS = [
-  'run_id',
-  'run_name',
-  'curve',
-  'epoch',
-  'samples',
-  'loss',
-  'acc',
-  'val_loss',
-  'val_acc',
-];
+const RUN_CSV_COLUMNS = ['run_id', 'run_name', 'curve', 'epoch', 'samples', 'loss', 'acc', 'val_loss', 'val_acc'];
 
 /** Every selected run's batch curve and epoch history, one row per point (long format, for pandas). */
 export function runsCsv(runs: RunRecord[]): string {

@@ -12,7 +12,7 @@ import {
   type StudioApi,
 } from '../../src-main/shared/contract';
 
-export class CallError extends Error {
+class CallError extends Error {
   constructor(
     readonly code: string,
     message: string,

@@ -8,9 +8,9 @@ export interface Point {
 export type Stroke = Point[];
 
 /** Pen width as a fraction of the pad's side: a digit drawn across most of the pad ends up with MNIST-like strokes. */
-export const PEN_WIDTH = 0.075;
+const PEN_WIDTH = 0.075;
 /** Resolution the drawing is rasterised at before MNIST preprocessing. */
-export const RASTER_SIZE = 280;
+const RASTER_SIZE = 280;
 
 /** Paints strokes with round pen tips, smoothed through the midpoints of successive points. */
 export function paintStrokes(context: CanvasRenderingContext2D, strokes: Stroke[], size: number, colour: string): void {

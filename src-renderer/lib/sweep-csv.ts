@@ -1,7 +1,7 @@
 /** A sweep's table as CSV (Keras' metric names), for spreadsheets and notebooks. Pure. */
 import type { SweepRecord } from '../../src-main/shared/contract';
 
-export const SWEEP_CSV_COLUMNS = [
+const SWEEP_CSV_COLUMNS = [
   'units',
   'params',
   'test_acc',

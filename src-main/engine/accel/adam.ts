@@ -19,7 +19,7 @@ import {
   type WasmBackendInternals,
 } from './wasm-heap';
 
-export const ADAM_STEP_KERNEL = 'MnistStudioAdamStep';
+const ADAM_STEP_KERNEL = 'MnistStudioAdamStep';
 const BACKEND = 'wasm';
 
 /** The step's scalars (AdamArgs without the tensors). */

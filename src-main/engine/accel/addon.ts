@@ -8,7 +8,7 @@
  */
 
 /** The C side's INTERFACE_VERSION this module is written for. */
-export const ADDON_INTERFACE_VERSION = 2;
+const ADDON_INTERFACE_VERSION = 2;
 
 const ACTIVATION_CODES = { linear: 0, relu: 1, relu6: 2 } as const;
 export type NativeActivation = keyof typeof ACTIVATION_CODES;

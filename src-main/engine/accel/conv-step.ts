@@ -18,7 +18,7 @@ import { denseOp, softmaxCrossEntropyOp } from './dense';
 import type { NativeAddon } from './addon';
 import { asKernelFunc, type KernelArguments } from './wasm-heap';
 
-export const CONV_GRAD_KERNEL = 'MnistStudioConv2DGrad';
+const CONV_GRAD_KERNEL = 'MnistStudioConv2DGrad';
 const BACKEND = 'wasm';
 
 /** Inputs x, filter, y, dy; outputs dFilter, then dBias (attr bias), then dx (attr inputGradient). */

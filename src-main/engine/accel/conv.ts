@@ -20,13 +20,13 @@ type Shape4D = [number, number, number, number];
 type PadAttr = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 type RoundingAttr = 'floor' | 'round' | 'ceil' | undefined;
 
-export const CONV_ACTIVATIONS = ['linear', 'relu'] as const;
+const CONV_ACTIVATIONS = ['linear', 'relu'] as const;
 export type ConvActivation = (typeof CONV_ACTIVATIONS)[number];
 export const isConvActivation = (name: string): name is ConvActivation =>
   (CONV_ACTIVATIONS as readonly string[]).includes(name);
 
 /** True when the native kernels compute this geometry (the C side checks the same). */
-export function nativeGeometry(info: Conv2DInfo): boolean {
+function nativeGeometry(info: Conv2DInfo): boolean {
   const { padInfo } = info;
   return (
     info.dataFormat === 'channelsLast' &&
@@ -97,7 +97,7 @@ export function convInfo(
 const float32 = (...tensors: (tf.TensorInfo | undefined)[]) => tensors.every((t) => t?.dtype === 'float32');
 
 /** out = activation(conv(x, filter) + bias) in one native call. */
-export function runConv2d(
+function runConv2d(
   addon: NativeAddon,
   options: ConvOptions,
   args: KernelArguments,
@@ -161,7 +161,7 @@ export function runConv2dGrad(
   return [dFilter, dBias, dx].filter((tensor): tensor is tf.TensorInfo => tensor !== undefined);
 }
 
-export function nativeConv2d(addon: NativeAddon, options: ConvOptions, reference: tf.KernelConfig): ReplacementKernel {
+function nativeConv2d(addon: NativeAddon, options: ConvOptions, reference: tf.KernelConfig): ReplacementKernel {
   return (args) => {
     const { x, filter } = args.inputs;
     const info = x && filter && float32(x, filter) ? convInfo(x.shape, filter.shape, args.attrs) : undefined;
@@ -170,11 +170,7 @@ export function nativeConv2d(addon: NativeAddon, options: ConvOptions, reference
   };
 }
 
-export function nativeFusedConv2d(
-  addon: NativeAddon,
-  options: ConvOptions,
-  reference: tf.KernelConfig,
-): ReplacementKernel {
+function nativeFusedConv2d(addon: NativeAddon, options: ConvOptions, reference: tf.KernelConfig): ReplacementKernel {
   return (args) => {
     const { x, filter, bias, preluActivationWeights } = args.inputs;
     const activation = String(args.attrs.activation ?? 'linear');
@@ -187,7 +183,7 @@ export function nativeFusedConv2d(
   };
 }
 
-export function nativeConv2dBackpropInput(
+function nativeConv2dBackpropInput(
   addon: NativeAddon,
   options: ConvOptions,
   reference: tf.KernelConfig,
@@ -209,7 +205,7 @@ export function nativeConv2dBackpropInput(
   };
 }
 
-export function nativeConv2dBackpropFilter(
+function nativeConv2dBackpropFilter(
   addon: NativeAddon,
   options: ConvOptions,
   reference: tf.KernelConfig,
@@ -241,7 +237,7 @@ function poolInfo(xShape: readonly number[], attrs: tf.NamedAttrMap): Conv2DInfo
   }
 }
 
-export function nativeMaxPool(addon: NativeAddon, options: ConvOptions, reference: tf.KernelConfig): ReplacementKernel {
+function nativeMaxPool(addon: NativeAddon, options: ConvOptions, reference: tf.KernelConfig): ReplacementKernel {
   return (args) => {
     const { x } = args.inputs;
     const info = x && float32(x) ? poolInfo(x.shape, args.attrs) : undefined;
@@ -257,11 +253,7 @@ export function nativeMaxPool(addon: NativeAddon, options: ConvOptions, referenc
   };
 }
 
-export function nativeMaxPoolGrad(
-  addon: NativeAddon,
-  options: ConvOptions,
-  reference: tf.KernelConfig,
-): ReplacementKernel {
+function nativeMaxPoolGrad(addon: NativeAddon, options: ConvOptions, reference: tf.KernelConfig): ReplacementKernel {
   return (args) => {
     const { dy, input } = args.inputs;
     const info = dy && input && float32(dy, input) ? poolInfo(input.shape, args.attrs) : undefined;

@@ -18,9 +18,9 @@ import type { StepParts } from '../step';
 import type { NativeAddon } from './addon';
 import { asKernelFunc, heapBuffer, heapOffset, sizeOf, type KernelArguments } from './wasm-heap';
 
-export const DENSE_GRAD_KERNEL = 'MnistStudioDenseGrad';
-export const SOFTMAX_CROSS_ENTROPY_KERNEL = 'MnistStudioSoftmaxCrossEntropy';
-export const SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL = 'MnistStudioSoftmaxCrossEntropyGrad';
+const DENSE_GRAD_KERNEL = 'MnistStudioDenseGrad';
+const SOFTMAX_CROSS_ENTROPY_KERNEL = 'MnistStudioSoftmaxCrossEntropy';
+const SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL = 'MnistStudioSoftmaxCrossEntropyGrad';
 const KERNELS = [DENSE_GRAD_KERNEL, SOFTMAX_CROSS_ENTROPY_KERNEL, SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL];
 const BACKEND = 'wasm';
 type HiddenActivation = 'linear' | 'relu';

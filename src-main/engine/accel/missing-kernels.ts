@@ -16,7 +16,7 @@ interface Conv2DBackpropFilterAttrs {
 }
 
 /** dW[fh, fw, ci, co] = sum over b, oh, ow of x[b, oh*sh + fh - top, ow*sw + fw - left, ci] * dy[b, oh, ow, co]. */
-export function conv2dBackpropFilter(
+function conv2dBackpropFilter(
   x: Float32Array,
   dy: Float32Array,
   info: tf.backend_util.Conv2DInfo,

@@ -24,7 +24,7 @@ import {
   type WasmBackendInternals,
 } from './wasm-heap';
 
-export const RMSPROP_STEP_KERNEL = 'MnistStudioRMSPropStep';
+const RMSPROP_STEP_KERNEL = 'MnistStudioRMSPropStep';
 const BACKEND = 'wasm';
 
 type RmspropScalars = Pick<RmspropArgs, 'learningRate' | 'decay' | 'momentum' | 'epsilon'>;

@@ -5,7 +5,7 @@
  */
 import type { DataType, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 
-export interface WasmTensorData {
+interface WasmTensorData {
   id: number;
   memoryOffset: number;
   shape: number[];

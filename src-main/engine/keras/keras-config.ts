@@ -111,7 +111,7 @@ export function kerasModelConfig(spec: ModelSpec): Json {
 const OPTIMIZER_CLASSES = { rmsprop: 'RMSprop', adam: 'Adam', sgd: 'SGD', adagrad: 'Adagrad' } as const;
 
 /** tfjs' optimizers with their defaults spelled out, so Keras continues with the same rule. */
-export function kerasOptimizerConfig(spec: ModelSpec): Json {
+function kerasOptimizerConfig(spec: ModelSpec): Json {
   const { name, learningRate } = spec.optimizer;
   const settings: Record<ModelSpec['optimizer']['name'], Json> = {
     rmsprop: { rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },

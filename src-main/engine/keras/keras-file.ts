@@ -27,11 +27,10 @@ import {
   type WeightValue,
 } from './keras-weights';
 
-export const KERAS_FORMATS = ['keras', 'h5'] as const;
-export type KerasFormat = (typeof KERAS_FORMATS)[number];
+export type KerasFormat = 'keras' | 'h5';
 
 /** The Keras release whose file format these files follow (and which the tests load them with). */
-export const KERAS_FORMAT_VERSION = '3.15.1';
+const KERAS_FORMAT_VERSION = '3.15.1';
 
 const CONFIG_JSON = 'config.json';
 const METADATA_JSON = 'metadata.json';

@@ -16,7 +16,7 @@ export interface RunFilters {
 }
 
 /** More than this many curves on one chart is no longer readable. */
-export const MAX_SELECTED = 8;
+const MAX_SELECTED = 8;
 
 /** Each value once, sorted: the choices of a filter. */
 function distinct(values: string[]): string[] {
