@@ -205,7 +205,7 @@ function kerasDeepCnnSpec(): ModelSpec {
 }
 
 /** Two 5x5 convolutions, each pooled (LeNet's shape), then Dense 128 with dropout: 0.99 from epoch 2. */
-export function cnn5x5Spec(): ModelSpec {
+function cnn5x5Spec(): ModelSpec {
   return {
     layers: [
       { type: 'conv2d', filters: 32, kernelSize: 5, strides: 1, padding: 'valid', activation: 'relu' },
