@@ -13,8 +13,8 @@ import { accelerateWasm, initBackend } from '../engine/backend';
 import { loadDataset } from '../engine/dataset';
 import { buildModel } from '../engine/model';
 import { train } from '../engine/train';
-import { kerasExampleSpec } from '../shared/spec';
 import { fail, integerOption, runCli } from './common';
+import { PRESET_IDS, specFromOptions } from './model-option';
 
 const options = new Command('bench-profile')
   .option('--samples <n>', 'training images per measurement', integerOption, 20000)
@@ -23,13 +23,14 @@ const options = new Command('bench-profile')
     'alternate runs with these switches (comma-separated) =0 and as the environment has them',
   )
   .option('--rounds <n>', 'rounds for --compare', integerOption, 5)
+  .option('--preset <id>', `profile a preset of the Model view (${PRESET_IDS.join(', ')}) instead of the Keras example`)
   .parse()
-  .opts<{ samples: number; compare?: string; rounds: number }>();
+  .opts<{ samples: number; compare?: string; rounds: number; preset?: string }>();
 
 await runCli(async () => {
   const backend = await initBackend();
   const dataset = await loadDataset();
-  const spec = kerasExampleSpec();
+  const spec = await specFromOptions({ preset: options.preset, units: 512 });
   const run = async () => {
     const model = buildModel(spec, 42);
     const result = await train(model, spec, dataset.train, {

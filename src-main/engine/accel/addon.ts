@@ -134,6 +134,8 @@ export interface MaxPoolArgs {
   out?: number;
   dy?: number;
   dx?: number;
+  /** 2: the images in two halves on two threads (where there are two cores). */
+  threads: number;
 }
 
 export interface AdamArgs {
@@ -239,7 +241,7 @@ export class NativeAddon {
   private readonly packGather = packer(6);
   private readonly packConv = packer(19);
   private readonly packConvGrad = packer(22);
-  private readonly packPool = packer(16);
+  private readonly packPool = packer(17);
   private readonly packAdam = packer(16);
 
   constructor(private readonly raw: RawAddon) {}
@@ -369,7 +371,7 @@ export class NativeAddon {
     // The pool's fields: the conv geometry without its output channels.
     const fields = geometryFields(g);
     fields.splice(6, 1);
-    this.raw.maxPool(heap, this.packPool([...fields, a.x, optional(a.out), optional(a.dy), optional(a.dx)]));
+    this.raw.maxPool(heap, this.packPool([...fields, a.x, optional(a.out), optional(a.dy), optional(a.dx), a.threads]));
   }
 
   adamStep(heap: ArrayBuffer, a: AdamArgs): void {

@@ -251,6 +251,34 @@ describe.skipIf(Boolean(addonSkipReason))(
       });
     }
 
+    it('gives the same filter gradient bits in every run whichever worker takes which images, close to one worker', () => {
+      const xShape: [number, number, number, number] = [32, 13, 13, 16];
+      const filterShape: [number, number, number, number] = [3, 3, 16, 32];
+      const outShape = [32, 11, 11, 32];
+      const xValues = randomValues(xShape);
+      const dyValues = randomValues(outShape);
+      const filterGrad = () =>
+        valuesOf(() =>
+          tf.tidy(
+            () =>
+              tf
+                .engine()
+                .runKernel(
+                  tf.Conv2DBackpropFilter,
+                  { x: tf.tensor4d(xValues, xShape), dy: tf.tensor(dyValues, outShape) },
+                  { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], filterShape },
+                ) as tf.Tensor,
+          ),
+        );
+      installAccelerations('best');
+      const first = filterGrad();
+      for (let run = 0; run < 8; run++) expect(filterGrad()).toEqual(first);
+      accelerateWasm({ ...TEST_ACCEL_CONFIG, convThreads: 1 });
+      const oneWorker = filterGrad();
+      installAccelerations('best');
+      expectClose(first, oneWorker);
+    });
+
     it('MaxPoolGrad routes windows without a positive value (and ties) to their first maximum', () => {
       installAccelerations('best');
       const [batch, size, channels, pool] = [2, 6, 3, 2];

@@ -237,19 +237,23 @@ function poolInfo(xShape: readonly number[], attrs: tf.NamedAttrMap): Conv2DInfo
   }
 }
 
-function nativeMaxPool(addon: NativeAddon, _options: ConvOptions, reference: tf.KernelConfig): ReplacementKernel {
+function nativeMaxPool(addon: NativeAddon, options: ConvOptions, reference: tf.KernelConfig): ReplacementKernel {
   return (args) => {
     const { x } = args.inputs;
     const info = x && float32(x) ? poolInfo(x.shape, args.attrs) : undefined;
     if (!info) return callKernel(reference, args);
     const { backend } = args;
     const out = backend.makeOutput(info.outShape, 'float32');
-    addon.maxPool(heapBuffer(backend), geometryOf(info), { x: heapOffset(backend, x!), out: heapOffset(backend, out) });
+    addon.maxPool(heapBuffer(backend), geometryOf(info), {
+      x: heapOffset(backend, x!),
+      out: heapOffset(backend, out),
+      threads: options.threads,
+    });
     return out;
   };
 }
 
-function nativeMaxPoolGrad(addon: NativeAddon, _options: ConvOptions, reference: tf.KernelConfig): ReplacementKernel {
+function nativeMaxPoolGrad(addon: NativeAddon, options: ConvOptions, reference: tf.KernelConfig): ReplacementKernel {
   return (args) => {
     const { dy, input } = args.inputs;
     const info = dy && input && float32(dy, input) ? poolInfo(input.shape, args.attrs) : undefined;
@@ -260,6 +264,7 @@ function nativeMaxPoolGrad(addon: NativeAddon, _options: ConvOptions, reference:
       x: heapOffset(backend, input!),
       dy: heapOffset(backend, dy!),
       dx: heapOffset(backend, dx),
+      threads: options.threads,
     });
     return dx;
   };

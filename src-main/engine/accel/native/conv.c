@@ -16,6 +16,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,13 +106,13 @@ static float* scratch_floats(scratch* buffer, size_t floats) {
 
 /* Per worker (see split_images): column matrices, their gradients, a filter-gradient partial sum. */
 static scratch columns_scratch[2], column_grads_scratch[2], filter_grads_scratch;
-static scratch dz_scratch;
+static scratch dz_scratch, bias_sums_scratch;
 
 /*
- * Workers per convolution: the call's `threads` field (1 or 2; 2 only with two cores or more).
- * The images are split in two halves, each its own im2col + single-threaded
- * sgemm: OpenBLAS' own threads spin between the many small products of a step (measured 2.7x
- * the CPU time on this model), two plain threads each doing half of the work do not.
+ * Workers per kernel call: the call's `threads` field (1 or 2; 2 only with two cores or more).
+ * The images go out in chunks, each its own im2col + single-threaded sgemm: OpenBLAS' own
+ * threads spin between the many small products of a step (measured 2.7x the CPU time on this
+ * model), two plain threads sharing the chunks do not.
  */
 static int requested_threads = 1;
 static int conv_threads(void) { return requested_threads; }
@@ -123,40 +124,110 @@ static void request_threads(int64_t threads) {
   requested_threads = threads >= 2 && cores >= 2 ? 2 : 1;
 }
 
-typedef void (*image_work)(void* context, int64_t begin, int64_t end, int slot);
+/*
+ * work(images [begin, end)) on worker `slot` (its scratch buffers) as work unit `unit` (its
+ * partial sums): units are fixed ranges of images, so sums added up in unit order come out the
+ * same whichever worker ran which unit.
+ */
+typedef void (*image_work)(void* context, int64_t begin, int64_t end, int slot, int64_t unit);
 
+/* Work units per call with two workers: enough that a late worker leaves little to wait for. */
+#define MAX_UNITS 8
+
+/*
+ * One call's chunks, handed out by an atomic counter to whichever worker asks first: the
+ * calling thread never waits for a helper the scheduler has not run yet (on a busy machine it
+ * may be late by milliseconds); it takes the chunks itself and waits only for a chunk the
+ * helper already started.
+ */
 typedef struct {
   image_work work;
   void* context;
-  int64_t begin, end;
-} worker_job;
+  int64_t batch, unit_images, units;
+  atomic_int_fast64_t next;
+} chunked_job;
 
-static void* run_job(void* argument) {
-  worker_job* job = (worker_job*)argument;
-  job->work(job->context, job->begin, job->end, 1);
+static pthread_mutex_t helper_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t helper_wake = PTHREAD_COND_INITIALIZER, helper_idle = PTHREAD_COND_INITIALIZER;
+static chunked_job* helper_job = NULL; /* the call in progress, NULL between calls */
+static uint64_t helper_generation = 0;
+static int helper_busy = 0;        /* the helper is inside helper_job */
+static int helper_state = 0;       /* 0 not started, 1 running, -1 could not start */
+
+/* Takes units of `job` until none are left. */
+static void run_chunks(chunked_job* job, int slot) {
+  for (;;) {
+    const int64_t unit = atomic_fetch_add(&job->next, 1);
+    if (unit >= job->units) return;
+    const int64_t begin = unit * job->unit_images;
+    const int64_t end = begin + job->unit_images < job->batch ? begin + job->unit_images : job->batch;
+    job->work(job->context, begin, end, slot, unit);
+  }
+}
+
+static void* helper_main(void* unused) {
+  (void)unused;
+  uint64_t seen = 0;
+  pthread_mutex_lock(&helper_lock);
+  for (;;) {
+    while (helper_job == NULL || helper_generation == seen) pthread_cond_wait(&helper_wake, &helper_lock);
+    seen = helper_generation;
+    chunked_job* job = helper_job;
+    helper_busy = 1;
+    pthread_mutex_unlock(&helper_lock);
+    run_chunks(job, 1);
+    pthread_mutex_lock(&helper_lock);
+    helper_busy = 0;
+    pthread_cond_signal(&helper_idle);
+  }
   return NULL;
 }
 
-/*
- * work(images [0, batch)) in chunks of `step` images, the second half on a second thread when
- * allowed. Returns whether it split (the second worker wrote its slot's outputs).
- */
-static int split_images(image_work work, void* context, int64_t batch, int64_t step) {
+static int helper_ready(void) {
+  if (helper_state == 0) {
+    pthread_t thread;
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    helper_state = pthread_create(&thread, &attributes, helper_main, NULL) == 0 ? 1 : -1;
+    pthread_attr_destroy(&attributes);
+  }
+  return helper_state == 1;
+}
+
+/* Images per work unit of `batch` images in chunks of `step`: whole chunks, at most MAX_UNITS units. */
+static int64_t unit_images(int64_t batch, int64_t step) {
   const int64_t chunks = (batch + step - 1) / step;
-  if (conv_threads() < 2 || chunks < 2) {
-    work(context, 0, batch, 0);
-    return 0;
+  if (conv_threads() < 2 || chunks < 2) return batch;
+  return ((chunks + MAX_UNITS - 1) / MAX_UNITS) * step;
+}
+
+/* How many work units split_images makes (1: no helper). */
+static int64_t work_units(int64_t batch, int64_t step) {
+  const int64_t images = unit_images(batch, step);
+  return (batch + images - 1) / images;
+}
+
+/*
+ * work(images [0, batch)) as work_units(batch, step) units of whole chunks of `step` images,
+ * shared with the helper thread when there are two or more.
+ */
+static void split_images(image_work work, void* context, int64_t batch, int64_t step) {
+  chunked_job job = {work, context, batch, unit_images(batch, step), work_units(batch, step), 0};
+  if (job.units < 2 || !helper_ready()) {
+    run_chunks(&job, 0);
+    return;
   }
-  const int64_t middle = ((chunks + 1) / 2) * step;
-  worker_job job = {work, context, middle, batch};
-  pthread_t thread;
-  if (pthread_create(&thread, NULL, run_job, &job) != 0) {
-    work(context, 0, batch, 0);
-    return 0;
-  }
-  work(context, 0, middle, 0);
-  pthread_join(thread, NULL);
-  return 1;
+  pthread_mutex_lock(&helper_lock);
+  helper_job = &job;
+  helper_generation++;
+  pthread_cond_signal(&helper_wake);
+  pthread_mutex_unlock(&helper_lock);
+  run_chunks(&job, 0);
+  pthread_mutex_lock(&helper_lock);
+  helper_job = NULL; /* a helper waking up late now finds nothing to do */
+  while (helper_busy) pthread_cond_wait(&helper_idle, &helper_lock);
+  pthread_mutex_unlock(&helper_lock);
 }
 
 typedef struct {
@@ -186,7 +257,8 @@ static int conv_threads(void);
 /* Images per chunk: as many as keep the column matrix within CHUNK_FLOATS, at least one. */
 static int64_t chunk_images(const conv_geometry* g) {
   int64_t images = is_pointwise(g) ? g->batch : CHUNK_FLOATS / (out_pixels(g) * patch_size(g));
-  if (conv_threads() > 1 && images > (g->batch + 1) / 2) images = (g->batch + 1) / 2;
+  /* With two workers, at least four chunks: one late worker then leaves little to wait for. */
+  if (conv_threads() > 1 && images > (g->batch + 3) / 4) images = (g->batch + 3) / 4;
   if (images < 1) images = 1;
   return images < g->batch ? images : g->batch;
 }
@@ -261,6 +333,21 @@ static void col2im(const conv_geometry* g, const float* dcols, int64_t images, f
   }
 }
 
+/*
+ * out[row, :] = activation(out[row, :] + bias) in one pass over the product (bias NULL: none).
+ * Adding after the product, not starting it from copies of the bias, spares a pass: the product
+ * then writes C without reading it.
+ */
+static void add_bias_relu(float* restrict out, const float* restrict bias, int64_t rows, int64_t channels, int relu) {
+  if (bias == NULL && !relu) return;
+  for (int64_t row = 0; row < rows; row++, out += channels) {
+    if (bias != NULL)
+      for (int64_t i = 0; i < channels; i++) out[i] += bias[i];
+    if (relu)
+      for (int64_t i = 0; i < channels; i++) out[i] = out[i] > 0.0f ? out[i] : 0.0f;
+  }
+}
+
 typedef struct {
   const conv_geometry* g;
   const float* x;
@@ -270,7 +357,8 @@ typedef struct {
   int64_t activation, step;
 } forward_job;
 
-static void forward_images(void* context, int64_t begin, int64_t end, int slot) {
+static void forward_images(void* context, int64_t begin, int64_t end, int slot, int64_t unit) {
+  (void)unit;
   const forward_job* job = (const forward_job*)context;
   const conv_geometry* g = job->g;
   const int64_t k = patch_size(g), pixels = out_pixels(g);
@@ -281,17 +369,9 @@ static void forward_images(void* context, int64_t begin, int64_t end, int slot) 
     const float* input = job->x + first * g->in_h * g->in_w * g->in_c;
     float* target = job->out + first * pixels * g->out_c;
     if (cols != NULL) im2col(g, input, images, cols);
-    float beta = 0.0f;
-    if (job->bias != NULL) {
-      for (int64_t row = 0; row < rows; row++) memcpy(target + row * g->out_c, job->bias, (size_t)g->out_c * sizeof(float));
-      beta = 1.0f;
-    }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)g->out_c, (int)k, 1.0f,
-                cols != NULL ? cols : input, (int)k, job->filter, (int)g->out_c, beta, target, (int)g->out_c);
-    if (job->activation == ACTIVATION_RELU) {
-      const int64_t count = rows * g->out_c;
-      for (int64_t i = 0; i < count; i++) target[i] = target[i] > 0.0f ? target[i] : 0.0f;
-    }
+                cols != NULL ? cols : input, (int)k, job->filter, (int)g->out_c, 0.0f, target, (int)g->out_c);
+    add_bias_relu(target, job->bias, rows, g->out_c, job->activation == ACTIVATION_RELU);
   }
 }
 
@@ -343,25 +423,38 @@ typedef struct {
   const conv_geometry* g;
   const float* x;
   const float* filter;
-  const float* dz;
-  float* dfilter;         /* the first worker's sum (NULL: no filter gradient) */
-  float* dfilter_partial; /* the second worker's */
+  const float* y;         /* the forward output, for relu's mask (NULL: linear) */
+  const float* dy;
+  float* dz;              /* dy masked by relu (each worker writes its images' rows) */
+  double* bias_sums;      /* per work unit: column sums of its dz (NULL: no bias gradient) */
+  float* dfilter;         /* per work unit: its filter gradient (NULL: none wanted) */
   float* dx;              /* NULL: no input gradient */
   int64_t step;
 } grad_job;
 
-static void grad_images(void* context, int64_t begin, int64_t end, int slot) {
+static void grad_images(void* context, int64_t begin, int64_t end, int slot, int64_t unit) {
   const grad_job* job = (const grad_job*)context;
   const conv_geometry* g = job->g;
   const int64_t k = patch_size(g), pixels = out_pixels(g), image_floats = g->in_h * g->in_w * g->in_c;
   const int pointwise = is_pointwise(g);
   float* cols = pointwise ? NULL : columns_scratch[slot].data;
   float* dcols = pointwise ? NULL : column_grads_scratch[slot].data;
-  float* dfilter = slot == 0 ? job->dfilter : job->dfilter_partial;
+  float* dfilter = job->dfilter != NULL ? job->dfilter + unit * k * g->out_c : NULL;
+  double* sums = job->bias_sums != NULL ? job->bias_sums + unit * g->out_c : NULL;
+  if (sums != NULL) memset(sums, 0, (size_t)g->out_c * sizeof(double));
   for (int64_t first = begin; first < end; first += job->step) {
     const int64_t images = first + job->step <= end ? job->step : end - first;
     const int64_t rows = images * pixels;
-    const float* dz_chunk = job->dz + first * pixels * g->out_c;
+    const float* dz_chunk = job->dy + first * pixels * g->out_c;
+    if (job->y != NULL) {
+      float* masked = job->dz + first * pixels * g->out_c;
+      relu_mask(job->y + first * pixels * g->out_c, dz_chunk, masked, rows * g->out_c);
+      dz_chunk = masked;
+    }
+    if (sums != NULL) {
+      for (int64_t row = 0; row < rows; row++)
+        for (int64_t co = 0; co < g->out_c; co++) sums[co] += dz_chunk[row * g->out_c + co];
+    }
     if (job->dfilter != NULL) {
       const float* input = job->x + first * image_floats;
       if (!pointwise) im2col(g, input, images, cols);
@@ -411,40 +504,38 @@ napi_value conv2d_grad(napi_env env, napi_callback_info info) {
       (activation == ACTIVATION_RELU && !y))
     return throw_message(env, name, "a tensor lies outside the heap");
 
-  const float* dz = dy;
-  if (activation == ACTIVATION_RELU) {
-    float* masked = scratch_floats(&dz_scratch, (size_t)out_count);
-    if (masked == NULL) return throw_message(env, name, "out of memory");
-    relu_mask(y, dy, masked, out_count);
-    dz = masked;
-  }
-  if (want_bias) {
-    double* sums = (double*)calloc((size_t)g.out_c, sizeof(double));
-    if (sums == NULL) return throw_message(env, name, "out of memory");
-    const int64_t rows = g.batch * pixels;
-    for (int64_t row = 0; row < rows; row++)
-      for (int64_t co = 0; co < g.out_c; co++) sums[co] += dz[row * g.out_c + co];
-    for (int64_t co = 0; co < g.out_c; co++) dbias[co] = (float)sums[co];
-    free(sums);
-  }
-  if (!want_filter && !want_input) return NULL;
-
   const int pointwise = is_pointwise(&g);
-  const int64_t step = chunk_images(&g);
-  const int workers = (g.batch + step - 1) / step >= 2 ? conv_threads() : 1;
+  const int64_t step = chunk_images(&g), units = work_units(g.batch, step);
+  const int workers = units > 1 ? 2 : 1;
   for (int slot = 0; slot < workers && !pointwise; slot++) {
     if ((want_filter && scratch_floats(&columns_scratch[slot], (size_t)(step * pixels * k)) == NULL) ||
         (want_input && scratch_floats(&column_grads_scratch[slot], (size_t)(step * pixels * k)) == NULL))
       return throw_message(env, name, "out of memory");
   }
-  float* partial = NULL;
-  if (want_filter && workers > 1 && (partial = scratch_floats(&filter_grads_scratch, (size_t)(k * g.out_c))) == NULL)
+  float* dz = NULL;
+  if (activation == ACTIVATION_RELU && (dz = scratch_floats(&dz_scratch, (size_t)out_count)) == NULL)
+    return throw_message(env, name, "out of memory");
+  /* doubles in a float scratch buffer: realloc'd memory is aligned for any type */
+  double* bias_sums = want_bias ? (double*)scratch_floats(&bias_sums_scratch, (size_t)(2 * units * g.out_c)) : NULL;
+  float* unit_dfilters = units > 1 ? scratch_floats(&filter_grads_scratch, (size_t)(units * k * g.out_c)) : dfilter;
+  if ((want_bias && bias_sums == NULL) || (want_filter && unit_dfilters == NULL))
     return throw_message(env, name, "out of memory");
   if (want_input && !pointwise) memset(dx, 0, (size_t)in_count * sizeof(float));
-  grad_job job = {&g, x, filter, dz, want_filter ? dfilter : NULL, partial, want_input ? dx : NULL, step};
-  const int split = split_images(grad_images, &job, g.batch, step);
-  if (partial != NULL && split) {
-    for (int64_t i = 0; i < k * g.out_c; i++) dfilter[i] += partial[i];
+  grad_job job = {&g, x, filter, y, dy, dz, bias_sums, want_filter ? unit_dfilters : NULL, want_input ? dx : NULL, step};
+  split_images(grad_images, &job, g.batch, step);
+  /* The units' sums in unit order: the same result whichever worker ran which unit. */
+  if (want_filter && units > 1) {
+    const int64_t count = k * g.out_c;
+    memcpy(dfilter, unit_dfilters, (size_t)count * sizeof(float));
+    for (int64_t unit = 1; unit < units; unit++)
+      for (int64_t i = 0; i < count; i++) dfilter[i] += unit_dfilters[unit * count + i];
+  }
+  if (want_bias) {
+    for (int64_t co = 0; co < g.out_c; co++) {
+      double sum = 0.0;
+      for (int64_t unit = 0; unit < units; unit++) sum += bias_sums[unit * g.out_c + co];
+      dbias[co] = (float)sum;
+    }
   }
   return NULL;
 }
@@ -473,9 +564,8 @@ static void window_span(int64_t o, int64_t stride, int64_t pad, int64_t size, in
   *end = last > limit ? limit : last;
 }
 
-static scratch best_scratch;
-static int32_t* argmax_scratch = NULL;
-static size_t argmax_entries = 0;
+/* Per worker: the running maximum of a window's channels and where each came from. */
+static scratch best_scratch[2], argmax_scratch[2];
 
 /*
  * best[i] = the largest of channel i over the window rows [h0, h1) x columns [w0, w1); with
@@ -508,19 +598,58 @@ static void window_max(const float* restrict image, int64_t in_w, int64_t c, int
   }
 }
 
+typedef struct {
+  const pool_geometry* g;
+  const float* x;
+  float* out;
+  const float* dy;
+  float* dx;
+} pool_job;
+
+/* The windows of images [begin, end): their maxima (out), or dy routed to them (dx). */
+static void pool_images(void* context, int64_t begin, int64_t end, int slot, int64_t unit) {
+  (void)unit;
+  const pool_job* job = (const pool_job*)context;
+  const pool_geometry* g = job->g;
+  const int64_t c = g->channels, image_floats = g->in_h * g->in_w * c;
+  float* best = best_scratch[slot].data;
+  int32_t* restrict argmax = job->dx != NULL ? (int32_t*)argmax_scratch[slot].data : NULL;
+  if (job->dx != NULL) memset(job->dx + begin * image_floats, 0, (size_t)((end - begin) * image_floats) * sizeof(float));
+  for (int64_t b = begin; b < end; b++) {
+    const float* image = job->x + b * image_floats;
+    for (int64_t oh = 0; oh < g->out_h; oh++) {
+      int64_t h0, h1, w0, w1;
+      window_span(oh, g->stride_h, g->pad_top, g->pool_h, g->in_h, &h0, &h1);
+      for (int64_t ow = 0; ow < g->out_w; ow++) {
+        window_span(ow, g->stride_w, g->pad_left, g->pool_w, g->in_w, &w0, &w1);
+        const int64_t out_base = ((b * g->out_h + oh) * g->out_w + ow) * c;
+        window_max(image, g->in_w, c, h0, h1, w0, w1, best, argmax);
+        if (job->out != NULL) {
+          memcpy(job->out + out_base, best, (size_t)c * sizeof(float));
+        } else {
+          float* image_dx = job->dx + b * image_floats;
+          for (int64_t i = 0; i < c; i++) image_dx[(int64_t)argmax[i] * c + i] += job->dy[out_base + i];
+        }
+      }
+    }
+  }
+}
+
 /*
  * maxPool(heap, batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft,
- *         xOffset, outOffset, dyOffset, dxOffset)
+ *         xOffset, outOffset, dyOffset, dxOffset, threads)
  * With outOffset >= 0: out = the maximum of each window (padding ignored). With dxOffset >= 0:
  * dx = dy routed to each window's first maximum (row-major window order), the others zero.
+ * threads 2: the images in two halves, the second on another thread.
  */
 napi_value max_pool(napi_env env, napi_callback_info info) {
   const char* name = "maxPool";
   call_arguments args;
   pool_geometry g;
-  if (!decode_arguments(env, info, name, 16, &args)) return NULL;
+  if (!decode_arguments(env, info, name, 17, &args)) return NULL;
   const int64_t* v = args.values;
   if (!read_pool_geometry(v, &g)) return throw_message(env, name, "invalid geometry");
+  request_threads(v[16]);
   const int64_t c = g.channels;
   const int64_t in_count = g.batch * g.in_h * g.in_w * c, out_count = g.batch * g.out_h * g.out_w * c;
   const int forward = v[13] >= 0, backward = v[15] >= 0;
@@ -530,34 +659,14 @@ napi_value max_pool(napi_env env, napi_callback_info info) {
   float* dx = backward ? heap_floats(&args, v[15], in_count) : NULL;
   if (!x || (forward && !out) || (backward && (!dy || !dx)) || forward == backward)
     return throw_message(env, name, "a tensor lies outside the heap");
-  float* best = scratch_floats(&best_scratch, (size_t)c);
-  if (best == NULL) return throw_message(env, name, "out of memory");
-  if (backward && (size_t)c > argmax_entries) {
-    int32_t* grown = (int32_t*)realloc(argmax_scratch, (size_t)c * sizeof(int32_t));
-    if (grown == NULL) return throw_message(env, name, "out of memory");
-    argmax_scratch = grown;
-    argmax_entries = (size_t)c;
+  for (int slot = 0; slot < conv_threads(); slot++) {
+    /* int32 argmax entries in a float scratch buffer (same size) */
+    if (scratch_floats(&best_scratch[slot], (size_t)c) == NULL ||
+        (backward && scratch_floats(&argmax_scratch[slot], (size_t)c) == NULL))
+      return throw_message(env, name, "out of memory");
   }
-  int32_t* restrict argmax = backward ? argmax_scratch : NULL;
-  if (backward) memset(dx, 0, (size_t)in_count * sizeof(float));
-  for (int64_t b = 0; b < g.batch; b++) {
-    const float* image = x + b * g.in_h * g.in_w * c;
-    for (int64_t oh = 0; oh < g.out_h; oh++) {
-      int64_t h0, h1, w0, w1;
-      window_span(oh, g.stride_h, g.pad_top, g.pool_h, g.in_h, &h0, &h1);
-      for (int64_t ow = 0; ow < g.out_w; ow++) {
-        window_span(ow, g.stride_w, g.pad_left, g.pool_w, g.in_w, &w0, &w1);
-        const int64_t out_base = ((b * g.out_h + oh) * g.out_w + ow) * c;
-        window_max(image, g.in_w, c, h0, h1, w0, w1, best, argmax);
-        if (forward) {
-          memcpy(out + out_base, best, (size_t)c * sizeof(float));
-        } else {
-          float* image_dx = dx + b * g.in_h * g.in_w * c;
-          for (int64_t i = 0; i < c; i++) image_dx[(int64_t)argmax[i] * c + i] += dy[out_base + i];
-        }
-      }
-    }
-  }
+  pool_job job = {&g, x, out, dy, dx};
+  split_images(pool_images, &job, g.batch, 2);
   return NULL;
 }
 
