@@ -19,7 +19,7 @@ import {
 const BACKEND = 'wasm';
 
 /** Heap offsets of one update: the variable, its two slots and the gradient, and where the new values go. */
-export interface SlotOffsets {
+interface SlotOffsets {
   count: number;
   value: number;
   slotA: number;
