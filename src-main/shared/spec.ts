@@ -158,73 +158,45 @@ export const KERAS_EXAMPLE_SETTINGS: TrainSettings = {
   augment: false,
 };
 
-export function smallCnnSpec(): ModelSpec {
+const conv = (filters: number, kernelSize: number): LayerSpec => ({
+  type: 'conv2d',
+  filters,
+  kernelSize,
+  strides: 1,
+  padding: 'valid',
+  activation: 'relu',
+});
+const pool = (): LayerSpec => ({ type: 'maxPooling2d', poolSize: 2 });
+const flatten = (): LayerSpec => ({ type: 'flatten' });
+const dense = (units: number): LayerSpec => ({ type: 'dense', units, activation: 'relu' });
+const dropout = (rate: number): LayerSpec => ({ type: 'dropout', rate });
+
+/** `layers` then Dense 10 softmax, compiled as the Keras conv examples are: Adam 0.001, cross-entropy. */
+function adamClassifier(layers: LayerSpec[]): ModelSpec {
   return {
-    layers: [
-      { type: 'conv2d', filters: 16, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
-      { type: 'maxPooling2d', poolSize: 2 },
-      { type: 'conv2d', filters: 32, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
-      { type: 'maxPooling2d', poolSize: 2 },
-      { type: 'flatten' },
-      { type: 'dense', units: 64, activation: 'relu' },
-      { type: 'dense', units: NUM_CLASSES, activation: 'softmax' },
-    ],
+    layers: [...layers, { type: 'dense', units: NUM_CLASSES, activation: 'softmax' }],
     optimizer: { name: 'adam', learningRate: 0.001 },
     loss: 'categoricalCrossentropy',
   };
+}
+
+export function smallCnnSpec(): ModelSpec {
+  return adamClassifier([conv(16, 3), pool(), conv(32, 3), pool(), flatten(), dense(64)]);
 }
 
 /** Keras' own MNIST convnet example (keras.io/examples/vision/mnist_convnet). */
 function kerasConvnetSpec(): ModelSpec {
-  return {
-    layers: [
-      { type: 'conv2d', filters: 32, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
-      { type: 'maxPooling2d', poolSize: 2 },
-      { type: 'conv2d', filters: 64, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
-      { type: 'maxPooling2d', poolSize: 2 },
-      { type: 'flatten' },
-      { type: 'dropout', rate: 0.5 },
-      { type: 'dense', units: NUM_CLASSES, activation: 'softmax' },
-    ],
-    optimizer: { name: 'adam', learningRate: 0.001 },
-    loss: 'categoricalCrossentropy',
-  };
+  return adamClassifier([conv(32, 3), pool(), conv(64, 3), pool(), flatten(), dropout(0.5)]);
 }
 
 /** The older Keras example (mnist_cnn.py): two convolutions before pooling, Dense 128, two dropouts. */
 function kerasDeepCnnSpec(): ModelSpec {
-  return {
-    layers: [
-      { type: 'conv2d', filters: 32, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
-      { type: 'conv2d', filters: 64, kernelSize: 3, strides: 1, padding: 'valid', activation: 'relu' },
-      { type: 'maxPooling2d', poolSize: 2 },
-      { type: 'dropout', rate: 0.25 },
-      { type: 'flatten' },
-      { type: 'dense', units: 128, activation: 'relu' },
-      { type: 'dropout', rate: 0.5 },
-      { type: 'dense', units: NUM_CLASSES, activation: 'softmax' },
-    ],
-    optimizer: { name: 'adam', learningRate: 0.001 },
-    loss: 'categoricalCrossentropy',
-  };
+  return adamClassifier([conv(32, 3), conv(64, 3), pool(), dropout(0.25), flatten(), dense(128), dropout(0.5)]);
 }
 
 /** Two 5x5 convolutions, each pooled (LeNet's shape), then Dense 128 with dropout: 0.99 from epoch 2. */
 function cnn5x5Spec(): ModelSpec {
-  return {
-    layers: [
-      { type: 'conv2d', filters: 32, kernelSize: 5, strides: 1, padding: 'valid', activation: 'relu' },
-      { type: 'maxPooling2d', poolSize: 2 },
-      { type: 'conv2d', filters: 64, kernelSize: 5, strides: 1, padding: 'valid', activation: 'relu' },
-      { type: 'maxPooling2d', poolSize: 2 },
-      { type: 'flatten' },
-      { type: 'dense', units: 128, activation: 'relu' },
-      { type: 'dropout', rate: 0.5 },
-      { type: 'dense', units: NUM_CLASSES, activation: 'softmax' },
-    ],
-    optimizer: { name: 'adam', learningRate: 0.001 },
-    loss: 'categoricalCrossentropy',
-  };
+  return adamClassifier([conv(32, 5), pool(), conv(64, 5), pool(), flatten(), dense(128), dropout(0.5)]);
 }
 
 /**
