@@ -25,6 +25,8 @@ test.use({ trace: 'off' });
  * instead, so a few may read differently.
  */
 const PURE_HARNESS_ACC = 101 / 120;
+/** `npm run pad-eval -- --preset cnn-5x5 --variants 2` reads 107/120 of the same drawings from their exact points (240 drawings: 226). */
+const PAD_PRESET_HARNESS_ACC = 107 / 120;
 const MARGIN = 0.05;
 
 /** The font digits, two drawings of each digit per font and place: 120 drawings. */
@@ -33,9 +35,10 @@ const DIGITS = fontDigits(2);
 /** Digits the pad misread in the first test, for the second to teach. */
 const misread: FontDigit[] = [];
 
-async function trainKerasExampleOneEpoch(page: Page): Promise<void> {
+/** Trains the preset whose card's name matches `preset` for one epoch in the Train view. */
+async function trainPresetOneEpoch(page: Page, preset: RegExp): Promise<void> {
   await openView(page, 'Model');
-  await page.getByRole('button', { name: /Keras example: Dense 512/ }).click();
+  await page.getByRole('button', { name: preset }).click();
   await page.getByLabel('Epochs', { exact: true }).fill('1');
   await expect(page.getByText('Ready to train.')).toBeVisible();
   await openView(page, 'Train');
@@ -77,10 +80,8 @@ async function padReads(page: Page, digit: FontDigit): Promise<number> {
   return Number(await status.getByTestId('predicted').textContent());
 }
 
-test('font digits drawn with the mouse are read after one epoch of the Keras example', async ({ page }) => {
-  test.setTimeout(600_000);
-  await page.goto(host.url);
-  await trainKerasExampleOneEpoch(page);
+/** Draws every font digit with the mouse and returns the share read right (misreads go to `misread`). */
+async function readFontDigits(page: Page, misreads: FontDigit[]): Promise<number> {
   await openView(page, 'Draw');
   const tally: Record<string, { correct: number; total: number }> = {};
   let correct = 0;
@@ -91,14 +92,23 @@ test('font digits drawn with the mouse are read after one epoch of the Keras exa
     if (read === digit.label) {
       correct++;
       placement.correct++;
-    } else misread.push(digit);
+    } else misreads.push(digit);
   }
-  const acc = correct / DIGITS.length;
-  const report = `pad read ${correct}/${DIGITS.length} (${(acc * 100).toFixed(1)}%); ${Object.entries(tally)
+  const report = `pad read ${correct}/${DIGITS.length} (${((100 * correct) / DIGITS.length).toFixed(1)}%); ${Object.entries(
+    tally,
+  )
     .map(([name, t]) => `${name}: ${t.correct}/${t.total}`)
     .join(', ')}`;
   test.info().annotations.push({ type: 'pad accuracy', description: report });
   console.log(report);
+  return correct / DIGITS.length;
+}
+
+test('font digits drawn with the mouse are read after one epoch of the Keras example', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.goto(host.url);
+  await trainPresetOneEpoch(page, /Keras example: Dense 512/);
+  const acc = await readFontDigits(page, misread);
   // The reading says how sure it is and lists the top three.
   await expect(page.getByRole('list', { name: 'Top three' }).getByRole('listitem')).toHaveCount(3);
   await expect(
@@ -166,4 +176,12 @@ test('a misread drawing is taught, the model fine-tuned, and then it reads it ri
   await openView(page, 'Draw');
   expect(await padReads(page, digit)).toBe(digit.label);
   await screenshot(page, 'pad-5-draw-dark', artifactScreenshots('browser'));
+});
+
+test("the pad's preset (CNN 5x5) reads the font digits drawn with the mouse after one epoch", async ({ page }) => {
+  test.setTimeout(900_000);
+  await page.goto(host.url);
+  await trainPresetOneEpoch(page, /CNN 5x5 \+ Dense 128/);
+  const acc = await readFontDigits(page, []);
+  expect(acc).toBeGreaterThanOrEqual(PAD_PRESET_HARNESS_ACC - MARGIN);
 });

@@ -19,7 +19,7 @@ export type Stroke = Point[];
 
 export const FIELD_SIZE = 28;
 /** MNIST's digit box: the longer side of every MNIST digit's ink covers exactly 20 pixels. */
-export const DIGIT_BOX = 20;
+const DIGIT_BOX = 20;
 /**
  * The longer side of the ink's outline, in field pixels. One less than DIGIT_BOX because placing
  * the outline at a sub-pixel position spreads its coverage over one pixel more: at 19 the ink

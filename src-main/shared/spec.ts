@@ -204,8 +204,9 @@ function cnn5x5Spec(): ModelSpec {
  * batch 32, seed 42, test accuracy after each epoch; measured with the engine's kernels).
  */
 /**
- * `augment`: the fit setting the preset starts with. Off for the Keras examples (they stay the
- * examples, reproducible); on for the pad's preset, whose job is reading drawn digits.
+ * `augment`: the fit setting the preset starts with. Off in every preset: the Keras examples stay
+ * the examples (reproducible), and measured on the drawn font digits (`npm run pad-eval`) every
+ * augmentation tried lowered how many the conv nets read right (README, "The drawing pad").
  */
 export const PRESETS = [
   {
@@ -238,19 +239,12 @@ export const PRESETS = [
     description: 'Test accuracy 0.983 after 1 epoch, 0.990 after 4, 0.989 after 5.',
   },
   {
-    id: 'pad-cnn',
-    name: 'For the pad: CNN with augmentation',
-    spec: smallCnnSpec(),
-    augment: true,
-    description:
-      'Trained with augmentation to read drawn digits: 0.86 of the font digits after 1 epoch (npm run pad-eval).',
-  },
-  {
     id: 'cnn-5x5',
-    name: 'CNN 5x5 + Dense 128',
+    name: 'CNN 5x5 + Dense 128 (best on the pad)',
     spec: cnn5x5Spec(),
     augment: false,
-    description: 'Test accuracy 0.987 after 1 epoch, 0.991 after 2 and 0.991 after 5: the preset that passes 0.99.',
+    description:
+      'Test accuracy 0.987 after 1 epoch, 0.991 after 2 and 5: passes 0.99. Reads 94% of the drawn font digits after 1 epoch (npm run pad-eval), the most of any preset.',
   },
 ] as const;
 
