@@ -211,6 +211,8 @@ describe.skipIf(Boolean(addonSkipReason))(
       [2, 28, 4, 5, 3, 'valid'],
       [7, 11, 64, 4, 4, 'same'],
       [1, 5, 2, 8, 1, 'same'],
+      [3, 10, 13, 2, 2, 'valid'],
+      [2, 12, 8, 3, 3, 'valid'],
     ];
     for (const [batch, size, channels, pool, stride, pad] of poolCases) {
       it(`MaxPool and MaxPoolGrad: batch ${batch}, ${size}x${size}x${channels}, pool ${pool}, stride ${stride}, ${pad}`, () => {
@@ -281,7 +283,7 @@ describe.skipIf(Boolean(addonSkipReason))(
 
     it('MaxPoolGrad routes windows without a positive value (and ties) to their first maximum', () => {
       installAccelerations('best');
-      const [batch, size, channels, pool] = [2, 6, 3, 2];
+      const [batch, size, channels, pool] = [2, 6, 11, 2];
       // Negative values, with ties: the window's first largest value gets the gradient.
       const xValues = randomValues([batch, size, size, channels]).map((value) => -Math.round(Math.abs(value) * 3));
       const dyValues = randomValues([batch, size / pool, size / pool, channels]);
