@@ -9,21 +9,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { accelerateWasm, initBackend } from '../backend';
 import { addonSkipReason, TEST_ACCEL_CONFIG } from '../testing/addon';
 import { mulberry32 } from '../train';
+import { convName, type ConvCase } from '../testing/conv-cases';
 
 const random = mulberry32(23);
 const randomValues = (size: number, scale = 1) => Float32Array.from({ length: size }, () => (random() * 2 - 1) * scale);
 
-interface GradCase {
-  batch: number;
-  size: number;
-  inChannels: number;
-  filters: number;
-  kernel: number;
-  stride: number;
-  pad: 'valid' | 'same';
-}
-
-const cases: GradCase[] = [
+const cases: ConvCase[] = [
   { batch: 32, size: 28, inChannels: 1, filters: 16, kernel: 3, stride: 1, pad: 'valid' },
   { batch: 7, size: 28, inChannels: 1, filters: 32, kernel: 5, stride: 1, pad: 'same' },
   { batch: 3, size: 13, inChannels: 2, filters: 16, kernel: 3, stride: 2, pad: 'same' },
@@ -34,7 +25,7 @@ type Grads = Float32Array[];
 
 /** dFilter, dBias and (when asked) dx of sum(relu(conv(x, filter) + bias) * dy), by tf.grads on the stock kernels. */
 function stockGrads(
-  c: GradCase,
+  c: ConvCase,
   x: tf.Tensor4D,
   filter: tf.Tensor4D,
   bias: tf.Tensor1D,
@@ -59,7 +50,7 @@ describe.skipIf(Boolean(addonSkipReason))(
   () => {
     for (const c of cases) {
       for (const withInput of [false, true]) {
-        const name = `${c.batch}x${c.size}x${c.size}x${c.inChannels} -> ${c.filters} ${c.kernel}x${c.kernel} stride ${c.stride} ${c.pad}`;
+        const name = convName(c);
         it(`${name}${withInput ? ', with dx' : ''}`, () => {
           const xShape: [number, number, number, number] = [c.batch, c.size, c.size, c.inChannels];
           const filterShape: [number, number, number, number] = [c.kernel, c.kernel, c.inChannels, c.filters];

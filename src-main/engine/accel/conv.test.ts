@@ -10,6 +10,7 @@ import { accelerateWasm, initBackend } from '../backend';
 import { addonSkipReason, TEST_ACCEL_CONFIG, testAddon } from '../testing/addon';
 import { adamUpdate } from './adam';
 import { mulberry32 } from '../train';
+import { convName, type ConvCase } from '../testing/conv-cases';
 
 const installAccelerations = (mode: 'best' | 'wasm-transpose') => accelerateWasm({ ...TEST_ACCEL_CONFIG, mode });
 const removeAccelerations = () => accelerateWasm({ ...TEST_ACCEL_CONFIG, mode: 'none' });
@@ -54,19 +55,6 @@ function expectClose(native: Float32Array, stock: Float32Array, tolerance = 2e-5
   for (let i = 0; i < stock.length; i++) worst = Math.max(worst, Math.abs(native[i] - stock[i]));
   expect(worst / scale).toBeLessThan(tolerance);
 }
-
-interface ConvCase {
-  batch: number;
-  size: number;
-  inChannels: number;
-  filters: number;
-  kernel: number;
-  stride: number;
-  pad: 'valid' | 'same';
-}
-
-const convName = (c: ConvCase) =>
-  `batch ${c.batch}, ${c.size}x${c.size}x${c.inChannels} -> ${c.filters} filters ${c.kernel}x${c.kernel}, stride ${c.stride}, ${c.pad}`;
 
 const convCases: ConvCase[] = [
   // The presets' layers at batch 32 (Small CNN, Keras convnet).
