@@ -107,7 +107,7 @@ async function readFontDigits(page: Page, digits: FontDigit[], misreads: FontDig
 }
 
 test('font digits drawn with the mouse are read after one epoch of the Keras example', async ({ page }) => {
-  test.setTimeout(600_000);
+  test.setTimeout(900_000);
   await page.goto(host.url);
   await trainPresetOneEpoch(page, /Keras example: Dense 512/);
   const acc = await readFontDigits(page, DIGITS, misread);
